@@ -1,0 +1,20 @@
+"""hopfield: associative memories from the 1982 binary network to modern Hopfield networks.
+
+Patterns are rows, ``(n_patterns, dim)``; queries are ``(dim,)`` or ``(batch, dim)``. The seeds write the
+pattern matrix ``X`` with patterns as columns: ``X = patterns.T``.
+"""
+
+from hopfield import functional
+from hopfield._registry import Registry
+from hopfield._result import Retrieval
+from hopfield.modern import ModernHopfield
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ModernHopfield",
+    "Registry",
+    "Retrieval",
+    "__version__",
+    "functional",
+]

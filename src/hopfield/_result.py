@@ -1,0 +1,72 @@
+"""One retrieval result type shared by every network family."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from torch import Tensor
+
+from hopfield._arrays import Output
+
+__all__ = ["Retrieval"]
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """The outcome of a retrieval, for a batch of queries.
+
+    Shapes below are for a batch ``(B, d)`` of queries; a single ``(d,)`` query drops the ``B`` axis
+    (``converged`` becomes a 0-d bool, ``steps`` a 0-d int). NumPy queries give NumPy fields.
+
+    Attributes
+    ----------
+    state:
+        ``(B, d)`` final states.
+    steps:
+        ``(B,)`` number of updates (or sweeps) applied to each query.
+    converged:
+        ``(B,)`` bool, True where the stopping criterion was met before ``max_steps``.
+    energy:
+        ``(B,)`` energy of each final state (the family's energy function).
+    weights:
+        ``(B, N)`` final softmax weights over stored patterns (modern network, on request).
+    topk_weights, topk_indices:
+        ``(B, k)`` the k largest final weights and their pattern indices (on request).
+    cycle:
+        ``(B,)`` bool, True where synchronous dynamics ended in a 2-cycle (binary networks).
+    extras:
+        Any family-specific additions, by name.
+    """
+
+    state: Any
+    steps: Any
+    converged: Any
+    energy: Any
+    weights: Any = None
+    topk_weights: Any = None
+    topk_indices: Any = None
+    cycle: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, out: Output, **values: Tensor | None) -> Retrieval:
+        """Build from ``(B, ...)`` tensors, converting each with ``out`` (NumPy/squeeze)."""
+        extras = values.pop("extras", None) or {}
+        converted = {k: out(v) for k, v in values.items()}
+        return cls(**converted, extras={k: out(v) for k, v in extras.items()})
+
+    @property
+    def all_converged(self) -> bool:
+        """True when every query met the stopping criterion."""
+        return bool(self.converged.all())
+
+    def replace(self, **changes: Any) -> Retrieval:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The non-empty fields as a dict (``extras`` merged in)."""
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extras"}
+        d.update(self.extras)
+        return {k: v for k, v in d.items() if v is not None}

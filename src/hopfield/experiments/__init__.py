@@ -1,0 +1,94 @@
+"""Named experiments that reproduce the seeds' results: ``hopfield reproduce NAME``.
+
+Each experiment lives in its own module in this package and registers itself with :func:`experiment`.
+A run gets a :class:`Context` and returns a :class:`Report`; :func:`run` writes ``results.json``,
+``summary.md`` and the PNG figures into ``out/NAME/`` atomically. Modules are imported on first use, so
+importing :mod:`hopfield` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hopfield._io import save_figure, write_json, write_text
+from hopfield._registry import Registry
+
+__all__ = ["Context", "Experiment", "Report", "experiment", "registry", "run"]
+
+#: Modules of this package that define experiments (each registers on import).
+MODULES = ["modern"]
+
+
+@dataclass
+class Context:
+    """What an experiment run gets: ``quick`` (a reduced run for CI and smoke tests), ``seed``,
+    ``data_dir`` (for MNIST / digit patterns, or None for ``$HOPFIELD_DATA_DIR``) and ``progress``
+    (wraps an iterable to show progress, e.g. tqdm; identity when quiet)."""
+
+    quick: bool = False
+    seed: int = 0
+    data_dir: str | None = None
+    progress: Callable[..., Any] = field(default=lambda it, **kw: it)
+
+
+@dataclass
+class Report:
+    """An experiment's output: JSON-able ``results``, a markdown ``summary`` that sets our numbers beside
+    the seed's, and matplotlib ``figures`` by file stem."""
+
+    results: dict[str, Any]
+    summary: str
+    figures: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A registered experiment: ``name``, one-line ``description``, ``seed_ref`` and ``fn``."""
+
+    name: str
+    description: str
+    seed_ref: str
+    fn: Callable[[Context], Report]
+
+
+_REGISTRY: Registry[Experiment] = Registry("experiment", "name")
+_loaded = False
+
+
+def experiment(name: str, description: str, seed_ref: str) -> Callable[[Callable[[Context], Report]], Any]:
+    """Decorator registering ``fn(ctx) -> Report`` under ``name``."""
+
+    def add(fn: Callable[[Context], Report]) -> Callable[[Context], Report]:
+        _REGISTRY.register(name)(Experiment(name, description, seed_ref, fn))
+        return fn
+
+    return add
+
+
+def registry() -> Registry[Experiment]:
+    """The experiment registry, with every module in :data:`MODULES` imported."""
+    global _loaded
+    if not _loaded:
+        for m in MODULES:
+            importlib.import_module(f"hopfield.experiments.{m}")
+        _loaded = True
+    return _REGISTRY
+
+
+def run(name: str, out: str | Path, ctx: Context | None = None) -> tuple[Report, Path]:
+    """Run experiment ``name`` and write its report into ``out/name/``; returns the report and folder."""
+    exp = registry().get(name)
+    ctx = ctx or Context()
+    report = exp.fn(ctx)
+    folder = Path(out) / name
+    results = {"experiment": name, "seed_ref": exp.seed_ref, "quick": ctx.quick, "seed": ctx.seed}
+    results.update(report.results)
+    write_json(folder / "results.json", results)
+    write_text(folder / "summary.md", f"# {name}\n\n{exp.description} ({exp.seed_ref})\n\n{report.summary}\n")
+    for stem, fig in report.figures.items():
+        save_figure(folder / f"{stem}.png", fig)
+    return report, folder

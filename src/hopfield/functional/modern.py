@@ -1,0 +1,174 @@
+"""The modern continuous Hopfield network as pure torch functions (seed 004 §B2, 003 §3, 000/002).
+
+Shapes: ``patterns`` is ``(N, d)`` with patterns as rows (the seeds' ``X`` is ``patterns.T``), ``state`` is
+``(B, d)``. No function here validates its arguments; the class :class:`hopfield.ModernHopfield` does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from hopfield._registry import Registry
+from hopfield.functional.lse import OnlineSoftmax, default_chunk_size, score_chunks
+
+__all__ = [
+    "UPDATE_BACKENDS",
+    "RetrieveOutput",
+    "energy",
+    "max_norm",
+    "retrieve",
+    "separation",
+    "topk_weights",
+    "update",
+    "update_weights",
+]
+
+
+def max_norm(patterns: Tensor) -> Tensor:
+    """``M = max_i ||x_i||``, the largest pattern norm (004 eq. (2)). Returns a 0-d tensor."""
+    return torch.linalg.vector_norm(patterns, dim=-1).amax()
+
+
+def energy(state: Tensor, patterns: Tensor, beta: float, chunk_size: int | None = None) -> Tensor:
+    """Energy (3) of 004: ``E = -lse(beta, X^T xi) + 1/2 xi^T xi + beta^-1 ln N + 1/2 M^2``.
+
+    Computed as ``-log_mean_exp + 1/2 |xi|^2 + 1/2 M^2`` over chunks of patterns so that the
+    ``beta^-1 ln N`` terms cancel exactly (no loss of digits for beta down to 1e-6). Lemma 1 of 004:
+    ``E >= 0`` everywhere, and ``E <= beta^-1 ln N + 1/2 M^2`` and ``E <= 2 M^2`` on the convex hull.
+
+    state: (B, d); patterns: (N, d). Returns (B,).
+    """
+    acc = OnlineSoftmax.start(state.shape[0], None, state, precise=True)
+    for _, s in score_chunks(state, patterns, beta, chunk_size):
+        acc.add(s)
+    m = max_norm(patterns)
+    return -acc.log_mean_exp(beta) + 0.5 * (state * state).sum(dim=-1) + 0.5 * m * m
+
+
+UPDATE_BACKENDS: Registry = Registry("update backend", "backend")
+
+
+@UPDATE_BACKENDS.register("chunked")
+def _update_chunked(state: Tensor, patterns: Tensor, beta: float, chunk_size: int | None) -> Tensor:
+    acc = OnlineSoftmax.start(state.shape[0], patterns.shape[-1], state)
+    for start, s in score_chunks(state, patterns, beta, chunk_size):
+        acc.add(s, patterns[start : start + s.shape[-1]])
+    return acc.average()
+
+
+@UPDATE_BACKENDS.register("sdpa")
+def _update_sdpa(state: Tensor, patterns: Tensor, beta: float, chunk_size: int | None) -> Tensor:
+    # 004 §B5: keys = values = patterns, scale = beta. The fused kernel tiles keys itself.
+    out = F.scaled_dot_product_attention(state[None], patterns[None], patterns[None], scale=beta)
+    return out[0]
+
+
+@UPDATE_BACKENDS.register("materialized")
+def _update_materialized(state: Tensor, patterns: Tensor, beta: float, chunk_size: int | None) -> Tensor:
+    # The plain formula, O(B N) memory: what the most used Hopfield-layer package does.
+    return torch.softmax(beta * (state @ patterns.T), dim=-1) @ patterns
+
+
+def update(
+    state: Tensor,
+    patterns: Tensor,
+    beta: float,
+    chunk_size: int | None = None,
+    backend: str = "chunked",
+) -> Tensor:
+    """One update, eq. (17) of 004 (003 Definition 3.1.2): ``xi_new = X softmax(beta X^T xi)``.
+
+    ``backend`` is ``"chunked"`` (online log-sum-exp merge over chunks of ``chunk_size`` patterns,
+    ``O(B C)`` extra memory), ``"sdpa"`` (``torch.nn.functional.scaled_dot_product_attention``) or
+    ``"materialized"`` (the ``(B, N)`` softmax, for reference). state: (B, d); returns (B, d).
+    """
+    return UPDATE_BACKENDS.get(backend)(state, patterns, beta, chunk_size)
+
+
+def update_weights(state: Tensor, patterns: Tensor, beta: float) -> Tensor:
+    """The full ``(B, N)`` softmax ``p = softmax(beta X^T xi)`` (materialized: use on request only)."""
+    return torch.softmax(beta * (state @ patterns.T), dim=-1)
+
+
+def topk_weights(
+    state: Tensor, patterns: Tensor, beta: float, k: int, chunk_size: int | None = None
+) -> tuple[Tensor, Tensor]:
+    """The ``k`` largest softmax weights and their pattern indices, ``(B, k)`` each, chunk by chunk."""
+    b, n = state.shape[0], patterns.shape[0]
+    k = min(k, n)
+    c = max(chunk_size or default_chunk_size(b, n), k)
+    acc = OnlineSoftmax.start(b, None, state)
+    best_s = state.new_full((b, 0), float("-inf"))
+    best_i = torch.empty((b, 0), dtype=torch.long, device=state.device)
+    for start, s in score_chunks(state, patterns, beta, c):
+        acc.add(s)
+        idx = torch.arange(start, start + s.shape[-1], device=state.device).expand(b, -1)
+        cand_s = torch.cat([best_s, s], dim=-1)
+        cand_i = torch.cat([best_i, idx], dim=-1)
+        best_s, pos = cand_s.topk(min(k, cand_s.shape[-1]), dim=-1)
+        best_i = cand_i.gather(-1, pos)
+    log_z = acc.m + torch.log(acc.l)  # (B,)
+    return torch.exp(best_s - log_z[:, None]), best_i
+
+
+@dataclass
+class RetrieveOutput:
+    """Raw output of :func:`retrieve`: ``state`` (B, d), ``steps`` (B,) long, ``converged`` (B,) bool."""
+
+    state: Tensor
+    steps: Tensor
+    converged: Tensor
+
+
+def retrieve(
+    state: Tensor,
+    patterns: Tensor,
+    beta: float,
+    max_steps: int = 100,
+    tol: float = 1e-6,
+    chunk_size: int | None = None,
+    backend: str = "chunked",
+) -> RetrieveOutput:
+    """Iterate the update (17) until ``max |xi_{t+1} - xi_t| <= tol`` per query, or ``max_steps``.
+
+    Theorem B1 of 004 (Theorem 1 of 000, Proposition 3.2 of 003): the energy never increases along
+    these iterates and every limit point is a stationary point of the energy. Converged queries stop
+    being updated; only the active ones are computed each step.
+    """
+    xi = state.clone()
+    b = xi.shape[0]
+    steps = torch.zeros(b, dtype=torch.long, device=xi.device)
+    converged = torch.zeros(b, dtype=torch.bool, device=xi.device)
+    active = torch.arange(b, device=xi.device)
+    for _ in range(max_steps):
+        if active.numel() == 0:
+            break
+        old = xi[active]
+        new = update(old, patterns, beta, chunk_size, backend)
+        xi[active] = new
+        steps[active] += 1
+        done = (new - old).abs().amax(dim=-1) <= tol
+        converged[active[done]] = True
+        active = active[~done]
+    return RetrieveOutput(xi, steps, converged)
+
+
+def separation(patterns: Tensor, chunk_size: int | None = None) -> Tensor:
+    """Separation of each pattern, eq. (286) of 004: ``Delta_i = x_i^T x_i - max_{j != i} x_i^T x_j``.
+
+    Computed over row blocks of the Gram matrix. patterns: (N, d) with N >= 2; returns (N,).
+    """
+    n = patterns.shape[0]
+    c = chunk_size or default_chunk_size(n, n)
+    sq = (patterns * patterns).sum(dim=-1)  # (N,)
+    out = []
+    for start in range(0, n, c):
+        g = patterns[start : start + c] @ patterns.T  # (C, N)
+        rows = torch.arange(g.shape[0], device=g.device)
+        g[rows, rows + start] = float("-inf")
+        out.append(sq[start : start + c] - g.amax(dim=-1))
+    return torch.cat(out)
