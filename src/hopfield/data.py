@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from hopfield._random import make_generator
 from hopfield._validate import check_nonnegative, check_probability
 
 __all__ = [
@@ -112,18 +113,10 @@ def load_digit_patterns(path: str | os.PathLike[str] | None = None) -> tuple[Ten
     return torch.from_numpy(np.stack(rows)), names
 
 
-def _generator(seed: int | torch.Generator | None) -> torch.Generator:
-    if isinstance(seed, torch.Generator):
-        return seed
-    g = torch.Generator()
-    g.manual_seed(0 if seed is None else int(seed))
-    return g
-
-
 def mask(x: Tensor, fraction: float, seed: int | torch.Generator | None = 0, fill: float = 0.0) -> Tensor:
     """Set a random ``fraction`` of each row's entries to ``fill`` (exactly ``round(fraction d)`` of them)."""
     fraction = check_probability(fraction, "fraction", closed_low=True)
-    g = _generator(seed)
+    g = make_generator(seed)
     b, d = x.shape
     k = round(fraction * d)
     order = torch.rand(b, d, generator=g).argsort(dim=-1)[:, :k]  # (B, k)
@@ -135,14 +128,14 @@ def mask(x: Tensor, fraction: float, seed: int | torch.Generator | None = 0, fil
 def gaussian_noise(x: Tensor, sigma: float, seed: int | torch.Generator | None = 0) -> Tensor:
     """``x + sigma * N(0, 1)``, seeded."""
     sigma = check_nonnegative(sigma, "sigma")
-    g = _generator(seed)
+    g = make_generator(seed)
     return x + sigma * torch.randn(x.shape, generator=g, dtype=x.dtype).to(x.device)
 
 
 def flip(x: Tensor, fraction: float, seed: int | torch.Generator | None = 0) -> Tensor:
     """Flip the sign of exactly ``round(fraction d)`` random entries of each ±1 row."""
     fraction = check_probability(fraction, "fraction", closed_low=True)
-    g = _generator(seed)
+    g = make_generator(seed)
     b, d = x.shape
     k = round(fraction * d)
     order = torch.rand(b, d, generator=g).argsort(dim=-1)[:, :k]

@@ -1,0 +1,67 @@
+"""Shared benchmark helpers: machine description, timing, peak memory, markdown output.
+
+Every benchmark script prints one self-contained markdown section (machine, command, table with the
+baseline measured in the same run and the ratio) that is pasted into ``benchmarks/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+__all__ = ["best_time", "command", "machine", "peak_rss_mib", "section"]
+
+
+def machine() -> str:
+    """One line naming the CPU, cores, torch build and threads."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads"
+    )
+
+
+def command() -> str:
+    """The command line that ran this script."""
+    return "python " + " ".join(sys.argv)
+
+
+def best_time(fn: Callable[[], Any], repeat: int = 5, warmup: int = 1) -> float:
+    """The median of ``repeat`` wall-clock timings of ``fn()`` after ``warmup`` calls, in seconds."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far, MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def section(title: str, table: str, notes: str = "") -> str:
+    """A markdown section with machine and command lines."""
+    return (
+        f"## {title}\n\n- machine: {machine()}\n- command: `{command()}`\n\n{table}\n"
+        + (f"\n{notes}\n" if notes else "")
+    )
