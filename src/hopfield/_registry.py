@@ -45,7 +45,7 @@ class Registry(Generic[T]):
         """Return the entry called ``name``, or raise ``ValueError`` listing the valid names."""
         if not isinstance(name, str) or name not in self._entries:
             valid = ", ".join(repr(n) for n in self.names())
-            raise ValueError(f"{self.argument} must name a {self.kind}, one of {valid}; got {name!r}")
+            raise ValueError(f"{self.argument} must be a known {self.kind} (one of {valid}), got {name!r}")
         return self._entries[name]
 
     def names(self) -> list[str]:

@@ -28,8 +28,9 @@ __all__ = [
     "softmax_average",
 ]
 
-#: Elements of one ``(B, C)`` score block that the chunked paths aim for (8 MiB in float32).
-CHUNK_ELEMENTS = 1 << 21
+#: Elements of one ``(B, C)`` score block that the chunked paths aim for (4 MiB in float32; the
+#: fastest on the benchmark machine, see benchmarks/RESULTS.md).
+CHUNK_ELEMENTS = 1 << 20
 
 
 def lse(beta: float | Tensor, x: Tensor, dim: int = -1) -> Tensor:
@@ -80,9 +81,9 @@ def score_chunks(
     """Yield ``(start, beta * queries @ keys[start:start + C].T)`` blocks of shape ``(B, C)``."""
     n = keys.shape[0]
     c = chunk_size or default_chunk_size(queries.shape[0], n)
+    scaled = queries * beta  # (B, dk): scale once, not every (B, C) block
     for start in range(0, n, c):
-        s = queries @ keys[start : start + c].T  # (B, C)
-        yield start, s * beta
+        yield start, scaled @ keys[start : start + c].T  # (B, C)
 
 
 @dataclass
@@ -111,19 +112,29 @@ class OnlineSoftmax:
         return cls(m, l, acc, s1)
 
     def add(self, scores: Tensor, values: Tensor | None = None) -> None:
-        """Merge one ``(B, C)`` block of scaled scores (and its ``(C, dv)`` values)."""
+        """Merge one ``(B, C)`` block of scaled scores (and its ``(C, dv)`` values).
+
+        Without autograd the block is overwritten in place (it becomes ``exp(scores - m)``): pass a
+        block you no longer need, as :func:`score_chunks` yields.
+        """
         m_new = torch.maximum(self.m, scores.detach().amax(dim=-1))  # (B,)
         shift = self.m - m_new  # (B,), <= 0; -inf on the first chunk
         rescale = torch.exp(shift)  # (B,)
-        z = scores - m_new[:, None]  # (B, C), <= 0
-        e = torch.exp(z)  # (B, C), in (0, 1]
+        if scores.requires_grad or self.s1 is not None:
+            z = scores - m_new[:, None]  # (B, C), <= 0
+            e = torch.exp(z)  # (B, C), in (0, 1]
+        else:  # no autograd: reuse the score block in place (one (B, C) buffer per chunk)
+            z = e = scores.sub_(m_new[:, None]).exp_()
         if self.s1 is not None:
             # sum expm1 over the old scores re-shifted: c * s1 + n * (c - 1), with c - 1 = expm1(shift)
             old = rescale * self.s1 + self.count * torch.expm1(shift) if self.count else self.s1
             self.s1 = old + torch.expm1(z).sum(dim=-1)
         self.l = self.l * rescale + e.sum(dim=-1)
         if self.acc is not None and values is not None:
-            self.acc = torch.addmm(self.acc * rescale[:, None], e, values)
+            if e.requires_grad or self.acc.requires_grad or values.requires_grad:
+                self.acc = torch.addmm(self.acc * rescale[:, None], e, values)
+            else:
+                self.acc.mul_(rescale[:, None]).addmm_(e, values)
         self.m = m_new
         self.count += scores.shape[-1]
 

@@ -105,12 +105,12 @@ def topk_weights(
     best_s = state.new_full((b, 0), float("-inf"))
     best_i = torch.empty((b, 0), dtype=torch.long, device=state.device)
     for start, s in score_chunks(state, patterns, beta, c):
-        acc.add(s)
         idx = torch.arange(start, start + s.shape[-1], device=state.device).expand(b, -1)
         cand_s = torch.cat([best_s, s], dim=-1)
         cand_i = torch.cat([best_i, idx], dim=-1)
         best_s, pos = cand_s.topk(min(k, cand_s.shape[-1]), dim=-1)
         best_i = cand_i.gather(-1, pos)
+        acc.add(s)  # last: it may reuse the block s in place
     log_z = acc.m + torch.log(acc.l)  # (B,)
     return torch.exp(best_s - log_z[:, None]), best_i
 
