@@ -81,7 +81,7 @@ def test_bad_topk_and_chunk_size() -> None:
 
 
 def test_unknown_backend_lists_valid_names() -> None:
-    with pytest.raises(ValueError, match=r"backend must be a known update backend \(one of 'chunked', .*\), got 'flash'"):
+    with pytest.raises(ValueError, match=r"backend must be a known update backend \(one of 'auto', 'chunked', .*\), got 'flash'"):
         ModernHopfield(X, backend="flash")
 
 

@@ -36,7 +36,9 @@ class ModernHopfield:
         Patterns per chunk for the online log-sum-exp merge; ``None`` picks one so that a
         ``(B, chunk)`` block holds about 2M entries.
     backend:
-        ``"chunked"`` (default), ``"sdpa"`` or ``"materialized"``; see :func:`hopfield.functional.update`.
+        ``"auto"`` (default: the fused SDPA kernel on the CPU, the chunked merge elsewhere or when
+        ``chunk_size`` is given), ``"chunked"``, ``"sdpa"`` or ``"materialized"``; see
+        :func:`hopfield.functional.update`.
 
     Computation happens in the dtype and on the device of the state passed in (the patterns are cast
     once per dtype/device and cached). NumPy states give NumPy results.
@@ -55,7 +57,7 @@ class ModernHopfield:
         beta: float = 1.0,
         *,
         chunk_size: int | None = None,
-        backend: str = "chunked",
+        backend: str = "auto",
     ) -> None:
         self.patterns = as_patterns(patterns)
         self.beta = check_positive(beta, "beta")

@@ -62,9 +62,23 @@ def _update_chunked(state: Tensor, patterns: Tensor, beta: float, chunk_size: in
 
 @UPDATE_BACKENDS.register("sdpa")
 def _update_sdpa(state: Tensor, patterns: Tensor, beta: float, chunk_size: int | None) -> Tensor:
-    # 004 §B5: keys = values = patterns, scale = beta. The fused kernel tiles keys itself.
-    out = F.scaled_dot_product_attention(state[None], patterns[None], patterns[None], scale=beta)
-    return out[0]
+    # 004 §B5: keys = values = patterns, scale = beta. With 4-d inputs (1 batch, 1 head) torch picks its
+    # fused flash kernel on the CPU, itself an online-lse merge over key blocks (O(B) extra memory); with
+    # 3-d inputs it falls back to the materialized math path (measured: benchmarks/RESULTS.md).
+    x = patterns[None, None]  # (1, 1, N, d)
+    return F.scaled_dot_product_attention(state[None, None], x, x, scale=beta)[0, 0]
+
+
+_SDPA_CPU_DTYPES = (torch.float32, torch.float64, torch.bfloat16)
+
+
+@UPDATE_BACKENDS.register("auto")
+def _update_auto(state: Tensor, patterns: Tensor, beta: float, chunk_size: int | None) -> Tensor:
+    # The fused kernel where it is known to be memory-efficient (CPU), else our chunked merge (which
+    # never materializes (B, N) whatever the device and dtype). An explicit chunk_size asks for ours.
+    if chunk_size is None and state.device.type == "cpu" and state.dtype in _SDPA_CPU_DTYPES:
+        return _update_sdpa(state, patterns, beta, chunk_size)
+    return _update_chunked(state, patterns, beta, chunk_size)
 
 
 @UPDATE_BACKENDS.register("materialized")
@@ -78,13 +92,14 @@ def update(
     patterns: Tensor,
     beta: float,
     chunk_size: int | None = None,
-    backend: str = "chunked",
+    backend: str = "auto",
 ) -> Tensor:
     """One update, eq. (17) of 004 (003 Definition 3.1.2): ``xi_new = X softmax(beta X^T xi)``.
 
     ``backend`` is ``"chunked"`` (online log-sum-exp merge over chunks of ``chunk_size`` patterns,
-    ``O(B C)`` extra memory), ``"sdpa"`` (``torch.nn.functional.scaled_dot_product_attention``) or
-    ``"materialized"`` (the ``(B, N)`` softmax, for reference). state: (B, d); returns (B, d).
+    ``O(B C)`` extra memory), ``"sdpa"`` (``torch.nn.functional.scaled_dot_product_attention``, the
+    fused kernel), ``"materialized"`` (the ``(B, N)`` softmax, for reference) or ``"auto"`` (``"sdpa"`` on
+    the CPU when no ``chunk_size`` is given, else ``"chunked"``). state: (B, d); returns (B, d).
     """
     return UPDATE_BACKENDS.get(backend)(state, patterns, beta, chunk_size)
 
@@ -131,7 +146,7 @@ def retrieve(
     max_steps: int = 100,
     tol: float = 1e-6,
     chunk_size: int | None = None,
-    backend: str = "chunked",
+    backend: str = "auto",
 ) -> RetrieveOutput:
     """Iterate the update (17) until ``max |xi_{t+1} - xi_t| <= tol`` per query, or ``max_steps``.
 

@@ -1,0 +1,73 @@
+"""The command line, the demo, the experiment registry and the public API."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import hopfield
+from hopfield import experiments
+from hopfield.cli import main
+from hopfield.demo import FAMILIES, load_families, run_demo
+
+
+def test_public_api_resolves() -> None:
+    for name in hopfield.__all__:
+        assert getattr(hopfield, name) is not None, name
+    for name in hopfield.functional.__all__:
+        assert callable(getattr(hopfield.functional, name)), name
+
+
+def test_demo_runs_every_family_and_writes_outputs(tmp_path, capsys) -> None:
+    """The main job: every registered family in one table, results files and one PNG per corruption."""
+    assert main(["demo", "--out", str(tmp_path), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    load_families()
+    for fam in FAMILIES.names():
+        assert fam in printed
+    rows = json.loads((tmp_path / "results.json").read_text())["rows"]
+    assert {r["network"] for r in rows} == set(FAMILIES.names())
+    assert (tmp_path / "results.md").read_text().startswith("| network")
+    assert len(list(tmp_path.glob("demo-*.png"))) == 5
+    for png in tmp_path.glob("demo-*.png"):
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_demo_modern_retrieves_lightly_corrupted_digits(tmp_path) -> None:
+    rows = run_demo(tmp_path, families=["modern"], progress=False)
+    acc = {(r.setting, r.corruption): r.accuracy for r in rows}
+    assert acc[("beta=5", "mask 25%")] >= 0.9
+    assert acc[("beta=5", "noise 0.5")] >= 0.9
+    # at small beta every query goes to the mean (003 Fig. 3.1): no better than chance
+    assert acc[("beta=0.05", "mask 25%")] <= 0.1
+
+
+def test_reproduce_list(capsys) -> None:
+    assert main(["reproduce", "--list"]) == 0
+    out = capsys.readouterr().out
+    for name in experiments.registry().names():
+        assert name in out
+    assert "modern-one-step" in out and "modern-beta" in out
+
+
+@pytest.mark.parametrize("name", ["modern-one-step", "modern-beta"])
+def test_reproduce_modern_quick(name: str, tmp_path, data_dir, monkeypatch) -> None:
+    monkeypatch.setenv("HOPFIELD_DATA_DIR", data_dir)
+    assert main(["reproduce", name, "--quick", "--quiet", "--out", str(tmp_path)]) == 0
+    folder = tmp_path / name
+    results = json.loads((folder / "results.json").read_text())
+    assert results["experiment"] == name and results["quick"] is True
+    assert (folder / "summary.md").read_text().startswith(f"# {name}")
+    assert list(folder.glob("*.png"))
+    if name == "modern-one-step":
+        assert results["random"]["violations"] == 0 and results["random"]["cases"] > 100
+    else:
+        classes = [r["class"] for r in results["records"]]
+        assert classes[0] == "mean" and classes[-1] == "pattern" and "mixture" in classes
+
+
+def test_unknown_experiment_lists_valid_names(capsys) -> None:
+    assert main(["reproduce", "no-such-thing"]) == 2
+    err = capsys.readouterr().err
+    assert "name must be a known experiment" in err and "modern-one-step" in err
