@@ -61,7 +61,6 @@ def peak_rss_mib() -> float:
 
 def section(title: str, table: str, notes: str = "") -> str:
     """A markdown section with machine and command lines."""
-    return (
-        f"## {title}\n\n- machine: {machine()}\n- command: `{command()}`\n\n{table}\n"
-        + (f"\n{notes}\n" if notes else "")
+    return f"## {title}\n\n- machine: {machine()}\n- command: `{command()}`\n\n{table}\n" + (
+        f"\n{notes}\n" if notes else ""
     )
