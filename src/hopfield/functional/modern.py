@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from hopfield._registry import Registry
-from hopfield.functional.lse import OnlineSoftmax, default_chunk_size, score_chunks
+from hopfield.functional.lse import CHUNK_ELEMENTS, OnlineSoftmax, default_chunk_size, score_chunks
 
 __all__ = [
     "UPDATE_BACKENDS",
@@ -74,8 +74,12 @@ _SDPA_CPU_DTYPES = (torch.float32, torch.float64, torch.bfloat16)
 
 @UPDATE_BACKENDS.register("auto")
 def _update_auto(state: Tensor, patterns: Tensor, beta: float, chunk_size: int | None) -> Tensor:
-    # The fused kernel where it is known to be memory-efficient (CPU), else our chunked merge (which
-    # never materializes (B, N) whatever the device and dtype). An explicit chunk_size asks for ours.
+    # A (B, N) block no larger than one chunk: the plain formula (no kernel launch or thread-pool
+    # overhead, same memory as one chunk). Larger: the fused kernel where it is known to be
+    # memory-efficient (CPU), else our chunked merge (which never materializes (B, N) whatever the
+    # device and dtype). An explicit chunk_size asks for ours.
+    if chunk_size is None and state.shape[0] * patterns.shape[0] <= CHUNK_ELEMENTS:
+        return _update_materialized(state, patterns, beta, chunk_size)
     if chunk_size is None and state.device.type == "cpu" and state.dtype in _SDPA_CPU_DTYPES:
         return _update_sdpa(state, patterns, beta, chunk_size)
     return _update_chunked(state, patterns, beta, chunk_size)
@@ -98,8 +102,9 @@ def update(
 
     ``backend`` is ``"chunked"`` (online log-sum-exp merge over chunks of ``chunk_size`` patterns,
     ``O(B C)`` extra memory), ``"sdpa"`` (``torch.nn.functional.scaled_dot_product_attention``, the
-    fused kernel), ``"materialized"`` (the ``(B, N)`` softmax, for reference) or ``"auto"`` (``"sdpa"`` on
-    the CPU when no ``chunk_size`` is given, else ``"chunked"``). state: (B, d); returns (B, d).
+    fused kernel), ``"materialized"`` (the ``(B, N)`` softmax, for reference) or ``"auto"`` (the plain
+    formula when ``B N`` fits one chunk, else ``"sdpa"`` on the CPU, else ``"chunked"``; an explicit
+    ``chunk_size`` selects ``"chunked"``). state: (B, d); returns (B, d).
     """
     return UPDATE_BACKENDS.get(backend)(state, patterns, beta, chunk_size)
 
