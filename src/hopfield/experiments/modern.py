@@ -101,10 +101,10 @@ def one_step(ctx: Context) -> Report:
         + markdown_table(["patterns", "cases", "bound violated", "largest error / bound"], rows)
         + "\n\nSeed: the error is exponentially small in beta Delta_i and below e (N-1) M exp(-beta Delta_i)."
         " Ours: no violation for one update. Note on the seed: eq. (391) is derived from eq. (390) by"
-        " bounding exp(2 beta ||x_i - x_i*|| M) <= e, which gives 2 e (N-1) M exp(-beta Delta_i), not e (...);"
-        " at the fixed point the printed bound fails (x_1 = (2, 0) = -x_2, beta = 0.375: error 0.2829 > 0.2707,"
-        " see docs/modern.md). For one update from x_i it holds, since Lemma 3.3.2 of 003 (xi = x_i) gives"
-        " the tighter 2 (N-1) M exp(-beta Delta_i), drawn dashed."
+        " bounding exp(2 beta ||x_i - x_i*|| M) <= e, which gives 2 e (N-1) M exp(-beta Delta_i),"
+        " not e (...); at the fixed point the printed bound fails (x_1 = (2, 0) = -x_2, beta = 0.375:"
+        " error 0.2829 > 0.2707, see docs/modern.md). For one update from x_i it holds, since"
+        " Lemma 3.3.2 of 003 (xi = x_i) gives the tighter 2 (N-1) M exp(-beta Delta_i), drawn dashed."
     )
     return Report(results=results, summary=summary, figures={"one-step-error": fig})
 
