@@ -7,9 +7,9 @@ import math
 import hypothesis.strategies as st
 import pytest
 import torch
-from helpers import assert_close
 from hypothesis import given
 
+from helpers import assert_close
 from hopfield.functional.lse import (
     OnlineSoftmax,
     log_mean_exp,

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as tnf
-from helpers import assert_close
 from hypothesis import given
 
+from helpers import assert_close
 from hopfield import ModernHopfield
 from hopfield.functional import modern as F
 
@@ -41,7 +41,9 @@ def _reference_energy(state: torch.Tensor, patterns: torch.Tensor, beta: float) 
     s, x = state.double(), patterns.double()
     m = torch.linalg.vector_norm(x, dim=-1).max()
     n = x.shape[0]
-    return -torch.logsumexp(beta * s @ x.T, -1) / beta + 0.5 * (s * s).sum(-1) + math.log(n) / beta + 0.5 * m**2
+    return (
+        -torch.logsumexp(beta * s @ x.T, -1) / beta + 0.5 * (s * s).sum(-1) + math.log(n) / beta + 0.5 * m**2
+    )
 
 
 # --------------------------------------------------------------------------- the plain formulas
@@ -238,6 +240,8 @@ def test_torch_in_keeps_dtype(dtype: torch.dtype) -> None:
 def test_backends_agree_in_class() -> None:
     x = _patterns(33, 6, 25, dtype=torch.float32)
     q = _patterns(4, 6, 26, dtype=torch.float32)
-    outs = [ModernHopfield(x, 0.5, backend=b, chunk_size=8).update(q) for b in ("chunked", "sdpa", "materialized")]
+    outs = [
+        ModernHopfield(x, 0.5, backend=b, chunk_size=8).update(q) for b in ("chunked", "sdpa", "materialized")
+    ]
     assert_close(outs[0], outs[1], torch.float32)
     assert_close(outs[0], outs[2], torch.float32)

@@ -47,8 +47,16 @@ def test_bad_beta_type(beta) -> None:
 @pytest.mark.parametrize(
     ("state", "error", "match"),
     [
-        (torch.randn(4, dtype=torch.float64), ValueError, r"state must have last dimension 3 .*got shape \(4,\)"),
-        (torch.randn(2, 4), ValueError, r"state must have last dimension 3 to match patterns, got shape \(2, 4\)"),
+        (
+            torch.randn(4, dtype=torch.float64),
+            ValueError,
+            r"state must have last dimension 3 .*got shape \(4,\)",
+        ),
+        (
+            torch.randn(2, 4),
+            ValueError,
+            r"state must have last dimension 3 to match patterns, got shape \(2, 4\)",
+        ),
         (torch.randn(2, 2, 3), ValueError, r"state must have shape \(3,\) or \(batch, 3\), got shape"),
         (torch.tensor([1.0, float("nan"), 0.0]), ValueError, r"state must contain only finite values"),
         (torch.ones(3, dtype=torch.int32), TypeError, r"state must have a floating dtype"),
@@ -81,7 +89,10 @@ def test_bad_topk_and_chunk_size() -> None:
 
 
 def test_unknown_backend_lists_valid_names() -> None:
-    with pytest.raises(ValueError, match=r"backend must be a known update backend \(one of 'auto', 'chunked', .*\), got 'flash'"):
+    with pytest.raises(
+        ValueError,
+        match=r"backend must be a known update backend \(one of 'auto', 'chunked', .*\), got 'flash'",
+    ):
         ModernHopfield(X, backend="flash")
 
 

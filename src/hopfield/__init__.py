@@ -4,17 +4,26 @@ Patterns are rows, ``(n_patterns, dim)``; queries are ``(dim,)`` or ``(batch, di
 pattern matrix ``X`` with patterns as columns: ``X = patterns.T``.
 """
 
-from hopfield import functional
+from hopfield import functional, statmech, theory
 from hopfield._registry import Registry
 from hopfield._result import Retrieval
+from hopfield.classical import ClassicalHopfield
+from hopfield.continuous import ContinuousDenseMemory, ContinuousTimeHopfield
+from hopfield.dense import DenseAssociativeMemory
 from hopfield.modern import ModernHopfield
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ClassicalHopfield",
+    "ContinuousDenseMemory",
+    "ContinuousTimeHopfield",
+    "DenseAssociativeMemory",
     "ModernHopfield",
     "Registry",
     "Retrieval",
     "__version__",
     "functional",
+    "statmech",
+    "theory",
 ]

@@ -24,7 +24,7 @@ from hopfield.demo._families import FAMILIES, DemoOutcome, family
 __all__ = ["CORRUPTIONS", "FAMILIES", "DemoOutcome", "DemoRow", "family", "run_demo"]
 
 #: Modules of this package that register demo families (each registers on import).
-MODULES = ["modern"]
+MODULES = ["modern", "continuous", "dense", "classical"]
 
 #: Corruption label -> function(patterns, seed) -> corrupted queries.
 CORRUPTIONS: dict[str, Callable[[Tensor, int], Tensor]] = {

@@ -20,7 +20,7 @@ from hopfield._registry import Registry
 __all__ = ["Context", "Experiment", "Report", "experiment", "registry", "run"]
 
 #: Modules of this package that define experiments (each registers on import).
-MODULES = ["modern"]
+MODULES = ["modern", "continuous", "theory", "statmech", "classical", "dense"]
 
 
 @dataclass

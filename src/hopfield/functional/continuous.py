@@ -1,0 +1,510 @@
+"""The continuous-time Hopfield network as pure torch functions (seed 001 §1.2).
+
+Dynamics (Definition 5 of 001): ``tau dx/dt = -x + f(W x + b)`` with ``f`` increasing into ``[-1, 1]``.
+States are rows ``(B, d)``, so ``a = W x + b`` is ``x @ W.T + b``. Also here: the ODE machinery shared
+with :mod:`hopfield.functional.continuous_dense` (:data:`SOLVERS`, :func:`integrate`, :func:`relax`), the
+activations with the integral of ``f^-1`` that Lemma 7's energy needs (:data:`ACTIVATIONS`), the Jacobian
+of §1.2.5 and the learning rules of Corollary 10 (Algorithms 2 and 3). Nothing here validates its
+arguments; :class:`hopfield.ContinuousTimeHopfield` does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torchdiffeq import odeint, odeint_adjoint
+from torchdiffeq._impl.odeint import SOLVERS as _TORCHDIFFEQ_SOLVERS
+from torchdiffeq._impl.solvers import FixedGridODESolver
+
+from hopfield._registry import Registry
+
+__all__ = [
+    "ACTIVATIONS",
+    "LEARNING_RULES",
+    "OPTIMIZERS",
+    "SOLVERS",
+    "Activation",
+    "RelaxOutput",
+    "Solver",
+    "TrainOutput",
+    "callable_activation",
+    "energy",
+    "energy_rate",
+    "flow_loss",
+    "glorot",
+    "integrate",
+    "jacobian",
+    "lyapunov",
+    "project",
+    "reconstruct",
+    "reconstruction_loss",
+    "relax",
+    "train",
+    "velocity",
+]
+
+_LN2 = math.log(2.0)
+
+
+# ---------------------------------------------------------------------------------------------- activations
+@dataclass(frozen=True)
+class Activation:
+    """An increasing activation ``f`` with what the energy of Lemma 7 (001) needs.
+
+    Attributes
+    ----------
+    name:
+        Registry name, or ``"callable"``.
+    f, df:
+        ``f(a)`` and ``f'(a)``, elementwise.
+    inverse_integral:
+        ``G(y) = int_{f(0)}^{y} f^-1(s) ds``, elementwise (``+inf`` outside ``[low, high]``).
+    legendre:
+        ``G(f(a))`` written in ``a``, without inverting ``f``: ``a f(a) - int_0^a f = int_0^a u f'(u) du``.
+    low, high:
+        The closed range of ``f``.
+    """
+
+    name: str
+    f: Callable[[Tensor], Tensor]
+    df: Callable[[Tensor], Tensor]
+    inverse_integral: Callable[[Tensor], Tensor]
+    legendre: Callable[[Tensor], Tensor]
+    low: float = -1.0
+    high: float = 1.0
+
+
+def _outside(y: Tensor, low: float, high: float, value: Tensor) -> Tensor:
+    return torch.where((y < low) | (y > high), torch.full_like(value, math.inf), value)
+
+
+def _entropy_form(s: Tensor) -> Tensor:
+    """``ln 2 + sigma(s) ln sigma(s) + sigma(-s) ln sigma(-s)``, stable for any finite ``s``."""
+    return _LN2 + torch.sigmoid(s) * F.logsigmoid(s) + torch.sigmoid(-s) * F.logsigmoid(-s)
+
+
+def _tanh_inverse_integral(y: Tensor) -> Tensor:
+    # int_0^y artanh = 1/2 [(1+y) ln(1+y) + (1-y) ln(1-y)]; finite (ln 2) at y = +-1.
+    c = y.clamp(-1.0, 1.0)
+    g = 0.5 * (torch.xlogy(1 + c, 1 + c) + torch.xlogy(1 - c, 1 - c))
+    return _outside(y, -1.0, 1.0, g)
+
+
+def _sigmoid_inverse_integral(y: Tensor) -> Tensor:
+    # int_{1/2}^y logit = y ln y + (1-y) ln(1-y) + ln 2.
+    c = y.clamp(0.0, 1.0)
+    g = torch.xlogy(c, c) + torch.xlogy(1 - c, 1 - c) + _LN2
+    return _outside(y, 0.0, 1.0, g)
+
+
+ACTIVATIONS: Registry[Activation] = Registry("activation", "activation")
+ACTIVATIONS.register("tanh")(
+    Activation(
+        "tanh",
+        torch.tanh,
+        lambda a: 1 - torch.tanh(a) ** 2,
+        _tanh_inverse_integral,
+        lambda a: _entropy_form(2 * a),
+    )
+)
+ACTIVATIONS.register("sigmoid")(
+    Activation(
+        "sigmoid",
+        torch.sigmoid,
+        lambda a: torch.sigmoid(a) * torch.sigmoid(-a),
+        _sigmoid_inverse_integral,
+        _entropy_form,
+        low=0.0,
+    )
+)
+# The limit of tanh(g a) as the gain g -> oo (Remark 6): f' = 0 and int f^-1 = 0 on [-1, 1].
+ACTIVATIONS.register("sign")(
+    Activation(
+        "sign",
+        torch.sign,
+        torch.zeros_like,
+        lambda y: _outside(y, -1.0, 1.0, torch.zeros_like(y)),
+        torch.zeros_like,
+    )
+)
+
+#: Panels of the quadrature for a callable activation: [0, 1/16], [1/16, 1/8], ..., up to 2^45.
+_PANEL_EDGES = [0.0] + [2.0**k for k in range(-4, 46)]
+_BISECTION_BOUND = 2.0**45
+
+
+def _autograd_df(fn: Callable[[Tensor], Tensor], a: Tensor) -> Tensor:
+    """``f'(a)`` of an elementwise torch function by autograd (differentiable again when ``a`` is)."""
+    with torch.enable_grad():
+        z = a if a.requires_grad else a.detach().requires_grad_(True)
+        (g,) = torch.autograd.grad(fn(z).sum(), z, create_graph=a.requires_grad)
+    return g
+
+
+def _legendre_quadrature(df: Callable[[Tensor], Tensor], a: Tensor, nodes: int = 16) -> Tensor:
+    """``int_0^a u f'(u) du`` by Gauss-Legendre on geometric panels (no cancellation, any ``|a|``)."""
+    x, w = np.polynomial.legendre.leggauss(nodes)
+    x, w = a.new_tensor(x), a.new_tensor(w)
+    r = a.abs()
+    top = float(r.detach().max()) if r.numel() else 0.0
+    n_edges = next((i for i, e in enumerate(_PANEL_EDGES) if e >= top), len(_PANEL_EDGES) - 1) + 1
+    edges = a.new_tensor(_PANEL_EDGES[:n_edges])
+    lo = torch.minimum(edges[:-1], r[..., None])  # (..., K)
+    hi = torch.minimum(edges[1:], r[..., None])
+    mid, half = (hi + lo) / 2, (hi - lo) / 2
+    s = mid[..., None] + half[..., None] * x  # (..., K, nodes)
+    sign = torch.where(a < 0, -1.0, 1.0).to(a.dtype)[..., None, None]
+    integrand = s * df(sign * s)
+    return (integrand * w * half[..., None]).sum(dim=(-1, -2))
+
+
+def _bisect_inverse(fn: Callable[[Tensor], Tensor], y: Tensor, iters: int = 110) -> Tensor:
+    """``f^-1(y)`` by bisection on ``[-2^45, 2^45]`` (clamps to the bound where ``y`` is out of reach)."""
+    lo = torch.full_like(y, -_BISECTION_BOUND)
+    hi = torch.full_like(y, _BISECTION_BOUND)
+    for _ in range(iters):
+        mid = (lo + hi) / 2
+        below = fn(mid) < y
+        lo = torch.where(below, mid, lo)
+        hi = torch.where(below, hi, mid)
+    return (lo + hi) / 2
+
+
+def callable_activation(fn: Callable[[Tensor], Tensor]) -> Activation:
+    """Wrap an increasing elementwise torch function into ``[-1, 1]`` as an :class:`Activation`.
+
+    ``f'`` comes from autograd; ``G(f(a)) = int_0^a u f'(u) du`` from Gauss-Legendre quadrature on
+    geometric panels; ``G(y)`` first inverts ``f`` by bisection. Computed in float64.
+    """
+
+    def df(a: Tensor) -> Tensor:
+        return _autograd_df(fn, a)
+
+    def legendre(a: Tensor) -> Tensor:
+        return _legendre_quadrature(df, a.to(torch.float64)).to(a.dtype)
+
+    def inverse_integral(y: Tensor) -> Tensor:
+        y64 = y.to(torch.float64)
+        a = _bisect_inverse(fn, y64.clamp(-1.0, 1.0))
+        return _outside(y64, -1.0, 1.0, _legendre_quadrature(df, a)).to(y.dtype)
+
+    return Activation("callable", fn, df, inverse_integral, legendre)
+
+
+# ---------------------------------------------------------------------------------------------- ODE solvers
+@dataclass(frozen=True)
+class Solver:
+    """A torchdiffeq solver: ``name`` and whether it steps on a fixed grid (``step_size``) or adaptively."""
+
+    name: str
+    fixed: bool
+
+
+#: torchdiffeq's solvers by name (``scipy_solver`` left out: it leaves torch and cannot backpropagate).
+SOLVERS: Registry[Solver] = Registry("torchdiffeq solver", "method")
+for _name, _cls in _TORCHDIFFEQ_SOLVERS.items():
+    if _name != "scipy_solver":
+        SOLVERS.register(_name)(Solver(_name, issubclass(_cls, FixedGridODESolver)))
+
+
+def _trajectory_rms_norm(e: Tensor) -> Tensor:
+    """The error norm for a batch solve: RMS over each trajectory's ``d`` entries, max over trajectories.
+
+    torchdiffeq's default RMS over all ``B d`` entries lets one poorly resolved trajectory hide among
+    many converged ones; this norm holds every trajectory to ``rtol``/``atol`` as a solo solve would.
+    """
+    if e.ndim < 2:
+        return e.pow(2).mean().sqrt()
+    return e.pow(2).mean(dim=-1).sqrt().amax()
+
+
+def integrate(
+    field: Callable[[Tensor], Tensor],
+    x0: Tensor,
+    t: Tensor,
+    method: str = "dopri5",
+    rtol: float = 1e-7,
+    atol: float = 1e-9,
+    step_size: float | None = None,
+    adjoint: bool = False,
+    params: Iterable[Tensor] = (),
+) -> Tensor:
+    """Integrate the autonomous ODE ``dx/dt = field(x)`` from ``x0`` (B, d) over the times ``t`` (T,).
+
+    Adaptive methods use rtol/atol with a per-trajectory error norm; fixed-grid methods use
+    ``step_size`` (``None``: the grid ``t`` itself). ``adjoint`` backpropagates by the adjoint ODE with
+    respect to ``params`` (O(1) memory in time). Returns ``(T, B, d)``.
+    """
+    solver = SOLVERS.get(method)
+    options: dict[str, Any] = {}
+    if solver.fixed:
+        if step_size is not None:
+            options["step_size"] = step_size
+    else:
+        options["norm"] = _trajectory_rms_norm
+
+    def func(_t: Tensor, x: Tensor) -> Tensor:
+        return field(x)
+
+    if adjoint:
+        params = tuple(p for p in params if p.requires_grad)
+        return odeint_adjoint(
+            func,
+            x0,
+            t,
+            rtol=rtol,
+            atol=atol,
+            method=method,
+            options=options,
+            adjoint_params=params,
+            adjoint_options={k: v for k, v in options.items() if k != "norm"},
+        )
+    return odeint(func, x0, t, rtol=rtol, atol=atol, method=method, options=options)
+
+
+@dataclass
+class RelaxOutput:
+    """Raw output of :func:`relax`: ``state`` (B, d), ``steps`` (B,) grid intervals integrated,
+    ``converged`` (B,) bool, ``time`` (B,) time at which ``max |dx/dt| < tol`` was first seen."""
+
+    state: Tensor
+    steps: Tensor
+    converged: Tensor
+    time: Tensor
+
+
+@torch.no_grad()
+def relax(
+    field: Callable[[Tensor], Tensor],
+    x0: Tensor,
+    tol: float,
+    t_max: float,
+    dt: float,
+    window: int = 16,
+    **solver_kwargs: Any,
+) -> RelaxOutput:
+    """Integrate until ``max_alpha |dx/dt| < tol`` per trajectory, or ``t = t_max``.
+
+    The speed is checked on the grid ``0, dt, 2 dt, ...``; each solve runs ``window`` grid intervals
+    (doubling every round, up to 16 times the first) and drops trajectories that have converged, so only
+    the active ones are integrated. The reported time is the first grid time at which the speed was
+    below ``tol``.
+    """
+    x = x0.detach().clone()
+    b = x.shape[0]
+    steps = torch.zeros(b, dtype=torch.long, device=x.device)
+    time = torch.zeros(b, dtype=x.dtype, device=x.device)
+    converged = field(x).abs().amax(dim=-1) < tol
+    active = torch.nonzero(~converged).flatten()
+    n_total = max(1, math.ceil(t_max / dt - 1e-9))
+    done_steps, rounds = 0, 0
+    while active.numel() > 0 and done_steps < n_total:
+        n = min(window << min(rounds, 4), n_total - done_steps)
+        rounds += 1
+        k = torch.arange(done_steps, done_steps + n + 1, dtype=x.dtype, device=x.device)
+        grid = torch.clamp(k * dt, max=t_max)
+        traj = integrate(field, x[active], grid, **solver_kwargs)[1:]  # (n, A, d)
+        speed = field(traj.reshape(-1, x.shape[1])).abs().amax(dim=-1).reshape(n, -1)
+        below = speed < tol
+        hit = below.any(dim=0)
+        first = torch.where(hit, below.int().argmax(dim=0), n - 1)
+        x[active] = traj[first, torch.arange(active.numel(), device=x.device)]
+        steps[active] = done_steps + first + 1
+        time[active] = grid[first + 1]
+        converged[active[hit]] = True
+        active = active[~hit]
+        done_steps += n
+    return RelaxOutput(x, steps, converged, time)
+
+
+# ---------------------------------------------------------------------------------------------- the network
+def _drive(x: Tensor, weights: Tensor, bias: Tensor) -> Tensor:
+    """``a = W x + b`` for row states: (B, d) -> (B, d) (one fused ``addmm`` for a batch)."""
+    return torch.addmm(bias, x, weights.T) if x.ndim == 2 else x @ weights.T + bias
+
+
+def velocity(x: Tensor, weights: Tensor, bias: Tensor, tau: float, act: Activation) -> Tensor:
+    """``dx/dt = (-x + f(W x + b)) / tau``, Definition 5 of 001. x: (B, d); returns (B, d).
+
+    Without autograd the subtraction and division run in place on ``f``'s fresh output (this is the
+    solver's hot path).
+    """
+    y = act.f(_drive(x, weights, bias))
+    if torch.is_grad_enabled() and (x.requires_grad or weights.requires_grad or bias.requires_grad):
+        return (y - x) / tau
+    y = y.sub_(x)
+    return y if tau == 1.0 else y.div_(tau)
+
+
+def reconstruct(x: Tensor, weights: Tensor, bias: Tensor, act: Activation) -> Tensor:
+    """``f(W x + b)``: the single-layer tied auto-encoder of §1.2.4 (001); its fixed points are the
+    network's, and it is one Euler step with ``dt = tau`` (Remark 6)."""
+    return act.f(_drive(x, weights, bias))
+
+
+def energy(y: Tensor, weights: Tensor, bias: Tensor, act: Activation) -> Tensor:
+    """Lemma 7 of 001, written in ``y = f(a)``: ``E(y) = -1/2 y^T W y - b^T y + sum_a int^{y_a} f^-1``.
+
+    The integral runs from ``f(0)`` (tanh: ``1/2[(1+y)ln(1+y) + (1-y)ln(1-y)]``; sigmoid:
+    ``y ln y + (1-y) ln(1-y) + ln 2``; sign: 0); ``+inf`` where ``y`` leaves the range of ``f``.
+    y: (B, d); returns (B,).
+    """
+    quad = -0.5 * ((y @ weights.T) * y).sum(dim=-1) - y @ bias
+    return quad + act.inverse_integral(y).sum(dim=-1)
+
+
+def lyapunov(x: Tensor, weights: Tensor, bias: Tensor, act: Activation) -> Tensor:
+    """The Lyapunov function of Theorem 9 (001): ``E(y(x))`` with ``y = f(W x + b)``.
+
+    Computed in ``a = W x + b`` (``int^{f(a)} f^-1 = int_0^a u f'(u) du``), so a saturated ``y`` loses
+    no digits. Non-increasing along trajectories when ``W`` is symmetric. x: (B, d); returns (B,).
+    """
+    a = _drive(x, weights, bias)
+    y = act.f(a)
+    quad = -0.5 * ((y @ weights.T) * y).sum(dim=-1) - y @ bias
+    return quad + act.legendre(a).sum(dim=-1)
+
+
+def energy_rate(x: Tensor, weights: Tensor, bias: Tensor, tau: float, act: Activation) -> Tensor:
+    """``dE/dt = -tau sum_a f'(a_a) (da_a/dt)^2 <= 0`` with ``da/dt = W dx/dt`` (proof of Lemma 7).
+
+    x: (B, d); returns (B,). Equals ``grad lyapunov . dx/dt`` for symmetric ``W`` only.
+    """
+    a = _drive(x, weights, bias)
+    da = ((act.f(a) - x) / tau) @ weights.T
+    return -tau * (act.df(a) * da * da).sum(dim=-1)
+
+
+def jacobian(x: Tensor, weights: Tensor, bias: Tensor, tau: float, act: Activation) -> Tensor:
+    """``d(dx/dt)/dx = (-I + diag(f'(z)) W) / tau`` with ``z = W x + b`` (§1.2.5 of 001, which drops the
+    ``1/tau`` and, for tanh, writes ``f' = 1/2 (1 - f^2)``: the correct ``f'`` is ``1 - f^2``).
+
+    x: (B, d); returns (B, d, d).
+    """
+    d = x.shape[-1]
+    fp = act.df(_drive(x, weights, bias))  # (B, d)
+    eye = torch.eye(d, dtype=x.dtype, device=x.device)
+    return (fp[:, :, None] * weights - eye) / tau
+
+
+# ---------------------------------------------------------------------------------------------- learning
+def project(weights: Tensor, zero_diagonal: bool = True) -> Tensor:
+    """``set_zero_diag(symmetrize(W))`` of Algorithms 2 and 3 (001): ``(W + W^T)/2``, diagonal zeroed."""
+    w = (weights + weights.T) / 2
+    if zero_diagonal:
+        w = w - torch.diag_embed(torch.diagonal(w))
+    return w
+
+
+def glorot(dim: int, generator: torch.Generator, dtype: torch.dtype = torch.float64) -> Tensor:
+    """Glorot-uniform ``(d, d)`` weights, projected (symmetric, zero diagonal): the seeds' ``init_W``."""
+    bound = math.sqrt(6.0 / (2 * dim))
+    w = (torch.rand(dim, dim, generator=generator, dtype=torch.float64) * 2 - 1) * bound
+    return project(w).to(dtype)
+
+
+def reconstruction_loss(
+    patterns: Tensor, weights: Tensor, bias: Tensor, tau: float, act: Activation, **_: Any
+) -> Tensor:
+    """Algorithm 2 (001): ``mean_n |x_n - f(W x_n + b)|^2``: zero exactly when every ``x_n`` is a fixed
+    point (Corollary 10). patterns: (N, d); returns a 0-d tensor."""
+    y = reconstruct(patterns, weights, bias, act)
+    return (patterns - y).pow(2).sum(dim=-1).mean()
+
+
+def flow_loss(
+    patterns: Tensor,
+    weights: Tensor,
+    bias: Tensor,
+    tau: float,
+    act: Activation,
+    *,
+    dt: float = 0.1,
+    solver: str = "rk4",
+    step_size: float | None = None,
+    adjoint: bool = False,
+    **_: Any,
+) -> Tensor:
+    """Algorithm 3 (001): ``mean_n |x_n - x_n(dt)|^2`` with ``x(0) = x_n`` through a short ODE solve.
+
+    Remark 11 calls it equivalent to Algorithm 2; it is to first order in ``dt``: ``x(dt) - x =
+    (dt/tau)(f(Wx+b) - x) + O(dt^2)``, so this loss is ``(dt/tau)^2`` times Algorithm 2's.
+    """
+
+    def field(x: Tensor) -> Tensor:
+        return velocity(x, weights, bias, tau, act)
+
+    t = torch.tensor([0.0, dt], dtype=patterns.dtype, device=patterns.device)
+    y = integrate(field, patterns, t, solver, step_size=step_size, adjoint=adjoint, params=(weights, bias))
+    return (patterns - y[-1]).pow(2).sum(dim=-1).mean()
+
+
+LEARNING_RULES: Registry[Callable[..., Tensor]] = Registry("learning rule", "method")
+LEARNING_RULES.register("algorithm2")(reconstruction_loss)
+LEARNING_RULES.register("algorithm3")(flow_loss)
+
+OPTIMIZERS: Registry[Callable[..., torch.optim.Optimizer]] = Registry("optimizer", "optimizer")
+OPTIMIZERS.register("adam")(torch.optim.Adam)
+OPTIMIZERS.register("sgd")(torch.optim.SGD)
+
+
+@dataclass
+class TrainOutput:
+    """Output of :func:`train`: trained ``weights`` (d, d), ``bias`` (d,), ``losses`` (epochs,)."""
+
+    weights: Tensor
+    bias: Tensor
+    losses: Tensor
+
+
+def train(
+    patterns: Tensor,
+    weights: Tensor,
+    bias: Tensor,
+    tau: float,
+    act: Activation,
+    *,
+    epochs: int = 200,
+    lr: float = 0.01,
+    optimizer: str = "adam",
+    method: str = "algorithm2",
+    batch_size: int | None = None,
+    zero_diagonal: bool = True,
+    generator: torch.Generator | None = None,
+    progress: Callable[..., Any] = lambda it, **kw: it,
+    **loss_kwargs: Any,
+) -> TrainOutput:
+    """Learning rule of Corollary 10 (001): minimize Algorithm 2's or 3's loss over ``(W, b)``, projecting
+    ``W`` onto symmetric zero-diagonal matrices after every optimizer step.
+
+    The seed steps once per pattern; here a step takes a mini-batch of ``batch_size`` patterns (all of
+    them by default), shuffled each epoch with ``generator``. ``losses`` holds each epoch's mean loss.
+    """
+    w = project(weights.detach().clone(), zero_diagonal).requires_grad_(True)
+    b = bias.detach().clone().requires_grad_(True)
+    opt = OPTIMIZERS.get(optimizer)([w, b], lr=lr)
+    loss_fn = LEARNING_RULES.get(method)
+    n = patterns.shape[0]
+    bs = n if batch_size is None else min(batch_size, n)
+    losses = []
+    for _ in progress(range(epochs), desc=f"training ({method})"):
+        order = torch.randperm(n, generator=generator).to(patterns.device) if bs < n else None
+        total = 0.0
+        for start in range(0, n, bs):
+            batch = patterns if order is None else patterns[order[start : start + bs]]
+            opt.zero_grad()
+            loss = loss_fn(batch, w, b, tau, act, **loss_kwargs)
+            loss.backward()
+            opt.step()
+            with torch.no_grad():
+                w.copy_(project(w, zero_diagonal))
+            total += float(loss.detach()) * batch.shape[0]
+        losses.append(total / n)
+    return TrainOutput(w.detach(), b.detach(), torch.tensor(losses, dtype=torch.float64))
