@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["best_time", "command", "machine", "peak_rss_mib", "section"]
+__all__ = ["command", "machine", "median_time", "min_time", "peak_rss_mib", "section", "timings"]
 
 
 def machine() -> str:
@@ -42,8 +42,8 @@ def command() -> str:
     return "python " + " ".join(sys.argv)
 
 
-def best_time(fn: Callable[[], Any], repeat: int = 5, warmup: int = 1) -> float:
-    """The median of ``repeat`` wall-clock timings of ``fn()`` after ``warmup`` calls, in seconds."""
+def timings(fn: Callable[[], Any], repeat: int = 5, warmup: int = 1) -> list[float]:
+    """Wall-clock seconds of ``repeat`` calls of ``fn()`` after ``warmup`` untimed calls."""
     for _ in range(warmup):
         fn()
     times = []
@@ -51,7 +51,17 @@ def best_time(fn: Callable[[], Any], repeat: int = 5, warmup: int = 1) -> float:
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return times
+
+
+def median_time(fn: Callable[[], Any], repeat: int = 5, warmup: int = 1) -> float:
+    """The median of :func:`timings`, in seconds (robust to a busy neighbour)."""
+    return statistics.median(timings(fn, repeat, warmup))
+
+
+def min_time(fn: Callable[[], Any], repeat: int = 5, warmup: int = 1) -> float:
+    """The fastest of :func:`timings`, in seconds (what the hardware can do: used for ceilings)."""
+    return min(timings(fn, repeat, warmup))
 
 
 def peak_rss_mib() -> float:

@@ -19,6 +19,7 @@ Run: ``python benchmarks/bench_classical.py`` (``--quick``: fewer repeats and ba
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -27,7 +28,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import best_time, section
+from _common import section, timings
 from hopfield import ClassicalHopfield, data
 from hopfield.functional import classical as F
 
@@ -66,9 +67,10 @@ def numpy_glauber(
                 s[i] = 1.0 if rng.random() < 0.5 * (1 + np.tanh(f / t)) else -1.0
 
 
-def timings(fn, repeat: int) -> tuple[float, float]:
+def median_and_best(fn, repeat: int) -> tuple[float, float]:
     """(median, best) wall-clock seconds of ``fn()`` over ``repeat`` runs after one warm-up."""
-    return best_time(fn, repeat), min(best_time(fn, 1, 0) for _ in range(repeat))
+    ts = timings(fn, repeat)
+    return statistics.median(ts), min(ts)
 
 
 def timed(fn) -> tuple[float, object]:
@@ -106,7 +108,7 @@ def main() -> None:
         return np.where(new == 0, s_np, new)
 
     t_fact, t_dense, t_np = (
-        timings(fn, repeat)
+        median_and_best(fn, repeat)
         for fn in (lambda: F.sync_step(rand, c), lambda: F.sync_step(rand, dense), np_sync)
     )
     sync_rate = B / t_fact[1]
@@ -124,7 +126,7 @@ def main() -> None:
     for label, start in (("10% flipped", noisy), ("random states", rand)):
         res = net.retrieve(start, dynamics="async", seed=0)
         work = int(res.steps.sum())  # the same for every seed up to a few sweeps; use seed 0's
-        t = timings(lambda start=start: net.retrieve(start, dynamics="async", seed=0), repeat)
+        t = median_and_best(lambda start=start: net.retrieve(start, dynamics="async", seed=0), repeat)
         sub_states = start[:n_base].numpy().astype(np.float64)
         dt_b, sweeps_b = timed(lambda sub_states=sub_states: numpy_async(w_np, sub_states, rng))
         base = sweeps_b / dt_b
@@ -137,7 +139,7 @@ def main() -> None:
             async_ratio = ratio
     dense_net = ClassicalHopfield(weights=net.weights)
     work = int(dense_net.retrieve(noisy, dynamics="async", seed=0).steps.sum())
-    t = timings(lambda: dense_net.retrieve(noisy, dynamics="async", seed=0), max(2, repeat // 2))
+    t = median_and_best(lambda: dense_net.retrieve(noisy, dynamics="async", seed=0), max(2, repeat // 2))
     rows.append(
         [
             "async from 10% flipped, dense W (ours)",
@@ -152,7 +154,7 @@ def main() -> None:
     xcw = torch.randint(0, 2, (1, d_cw), generator=g).float() * 2 - 1
     cw = ClassicalHopfield(xcw, "hebb")
     chains = xcw.repeat(B, 1)
-    t = timings(lambda: cw.glauber(chains, 0.8, n_sweeps, seed=0), max(2, repeat // 2))
+    t = median_and_best(lambda: cw.glauber(chains, 0.8, n_sweeps, seed=0), max(2, repeat // 2))
     w_cw = cw.weights.numpy().astype(np.float64)
     dt_b, _ = timed(lambda: numpy_glauber(w_cw, chains[:2].numpy().astype(np.float64), 0.8, 1, rng))
     base = 2 / dt_b

@@ -23,7 +23,7 @@ import torch
 from scipy.integrate import solve_ivp
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import best_time, section
+from _common import median_time, section
 from hopfield import ContinuousTimeHopfield
 from hopfield._table import markdown_table
 from hopfield.functional.continuous import project
@@ -49,8 +49,8 @@ def bench(b: int, d: int, t_end: float, subset: int, repeat: int, device: str) -
             torch.cuda.synchronize()
         return out
 
-    t_ours = best_time(lambda: ours(torch.float64), repeat=repeat)
-    t_ours32 = best_time(lambda: ours(torch.float32), repeat=repeat)
+    t_ours = median_time(lambda: ours(torch.float64), repeat=repeat)
+    t_ours32 = median_time(lambda: ours(torch.float32), repeat=repeat)
     final = ours(torch.float64)[-1].cpu().numpy()
     wn, bn = w.numpy(), bias.numpy()
 

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import best_time, section
+from _common import median_time, section
 from hopfield import DenseAssociativeMemory
 from hopfield._table import markdown_table
 
@@ -71,9 +71,9 @@ def main() -> None:
     def ours() -> torch.Tensor:
         return net.retrieve(states, max_sweeps=1, order="fixed").state
 
-    t_ours = best_time(ours, repeat=3)
+    t_ours = median_time(ours, repeat=3)
     swept = ours().numpy()
-    t_sync = best_time(lambda: net.update(states), repeat=3)
+    t_sync = median_time(lambda: net.update(states), repeat=3)
 
     x64, s64 = x.double().numpy(), states.double().numpy()
     # the reference on a subset: 1 state x 2 neurons (it is ~100 s per state-sweep even in quick mode)

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import best_time, section
+from _common import median_time, min_time, section
 
 B, D, BETA = 1024, 64, 1.0 / 8.0
 BACKENDS = {
@@ -74,14 +74,14 @@ def main() -> None:
         child(args.child[0], int(args.child[1]))
         return
     a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
-    gemm = 2 * 2048**3 / best_time(lambda: a @ b, repeat=5) / 1e9
+    gemm = 2 * 2048**3 / min_time(lambda: a @ b, repeat=10) / 1e9
     rows = []
     for n in (65_536,) if args.quick else (65_536, 1_000_000):
         q, x = _inputs(n)
         flops = 4 * B * n * D
         rates = {}
         for label, backend in BACKENDS.items():
-            t = best_time(
+            t = median_time(
                 lambda b=backend, q=q, x=x: update(q, x, BETA, None, b), repeat=3 if n > 100_000 else 5
             )
             rates[label] = flops / t / 1e9

@@ -312,9 +312,11 @@ def sweep_t(
         src = src_all[start : start + block]  # (k, P) or (k, d): effect of s_j on the cache
         s0 = st.index_select(0, idx)  # (k, B)
         raw0 = torch.addmm(s0, src, ct, beta=-p) if factored else ct.index_select(0, idx)
-        f0 = torch.add(bias_all[start : start + block], raw0, alpha=scale)
+        # Fields in units of `scale` (K s + h / scale): same signs, and exact integers for integer K with
+        # zero bias, so that a zero field stays exactly zero through the block's triangular update.
+        f0 = torch.add(raw0, bias_all[start : start + block], alpha=1.0 / scale)
         if noise_t is not None:
-            f0 -= noise_t[start : start + block]
+            f0 -= noise_t[start : start + block] / scale
         new = decide(f0, s0)
         delta = new - s0
         moved = delta.abs().sum(dim=0) > 0  # (float reductions are much cheaper than bool ones)
@@ -335,7 +337,7 @@ def sweep_t(
             g.diagonal().sub_(p)
         else:
             g = src.index_select(1, idx)  # g[a, b]: effect of s_a on the field of b
-        lower = torch.tril(g.T, diagonal=-1).mul_(scale)  # lower[b, a]: earlier a -> later b
+        lower = torch.tril(g.T, diagonal=-1)  # lower[b, a]: earlier a -> later b (units of scale)
         # Each column (state) is its own triangular system: iterate only the columns still changing.
         nxt = decide(torch.addmm(f0, lower, delta), s0r)
         busy = ((nxt - new).abs().sum(dim=0) > 0).nonzero().squeeze(1)
