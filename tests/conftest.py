@@ -39,6 +39,15 @@ def _seed_torch():
     yield
 
 
+@pytest.fixture
+def one_thread():
+    """One intra-op torch thread for the test (results do not depend on it; many tiny ops run faster)."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> str:
     """``$HOPFIELD_DATA_DIR`` or ``../shared/data`` beside the project; skip the test if absent."""

@@ -9,14 +9,7 @@ import torch
 from helpers import assert_close
 from hopfield.boltzmann import bipartite_hopfield, boltzmann_energy, boltzmann_network, boltzmann_update
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """One intra-op thread: results do not depend on it, and small ops on a loaded machine run far faster."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def machine(g, n_hidden=4, n_visible=9, integer=True):

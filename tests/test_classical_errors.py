@@ -8,14 +8,7 @@ import torch
 
 from hopfield import ClassicalHopfield
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """One intra-op thread: results do not depend on it, and small ops on a loaded machine run far faster."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 X = np.array([[1, -1, 1, -1], [1, 1, -1, -1]])

@@ -13,14 +13,7 @@ from hopfield.demo._families import FAMILIES
 from hopfield.experiments import Context, run
 from hopfield.experiments.classical import mean_field_overlap
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """One intra-op thread: results do not depend on it, and small ops on a loaded machine run far faster."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _run(name, tmp_path):

@@ -15,14 +15,7 @@ from helpers import assert_close
 from hopfield import ClassicalHopfield
 from hopfield.functional import classical as F
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """One intra-op thread: results do not depend on it, and small ops on a loaded machine run far faster."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def all_states(d):

@@ -14,20 +14,8 @@ from hypothesis import given
 from helpers import assert_close
 from hopfield import ModernHopfield, theory
 from hopfield.data import load_digit_patterns
+from hopfield.experiments.theory import SEED_TABLE_4_1 as TABLE_4_1
 from hopfield.functional import modern as F
-
-TABLE_4_1 = [
-    [88.0986, 80.1672, 131.736],
-    [53.4877, 69.0222, 59.4534],
-    [63.2126, 63.9695, 69.7267],
-    [65.0894, 55.4366, 46.0532],
-    [66.9539, 62.2354, 46.1037],
-    [41.8603, 39.9262, 37.5255],
-    [45.8450, 60.8577, 49.2501],
-    [55.7401, 51.3837, 35.1906],
-    [52.2477, 56.2899, 69.4982],
-    [107.129, 74.5176, 51.1973],
-]
 
 
 def _x(n: int, d: int, seed: int, scale: float = 1.0) -> torch.Tensor:
