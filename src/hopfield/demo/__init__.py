@@ -8,6 +8,7 @@ stored pattern than to any other, and its error is the RMS difference to that pa
 from __future__ import annotations
 
 import importlib
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,7 +76,7 @@ def _grid(images: list[tuple[str, Tensor]], n_examples: int, side: int) -> Any:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(n_examples, len(images), figsize=(1.2 * len(images), 1.2 * n_examples))
+    fig, axes = plt.subplots(n_examples, len(images), figsize=(1.5 * len(images), 1.3 * n_examples + 0.6))
     for col, (title, batch) in enumerate(images):
         for row in range(n_examples):
             ax = axes[row, col]
@@ -83,7 +84,8 @@ def _grid(images: list[tuple[str, Tensor]], n_examples: int, side: int) -> Any:
             ax.set_xticks([])
             ax.set_yticks([])
             if row == 0:
-                ax.set_title(title, fontsize=7)
+                wrapped = "\n".join(textwrap.fill(part, 18) for part in title.split("\n"))
+                ax.set_title(wrapped, fontsize=7)
     return fig
 
 
