@@ -82,7 +82,9 @@ def main() -> None:
         rates = {}
         for label, backend in BACKENDS.items():
             t = median_time(
-                lambda b=backend, q=q, x=x: update(q, x, BETA, None, b), repeat=3 if n > 100_000 else 5
+                lambda b=backend, q=q, x=x: update(q, x, BETA, None, b),
+                repeat=3 if n > 100_000 else 7,
+                warmup=2,
             )
             rates[label] = flops / t / 1e9
             rows.append((n, label, t * 1e3, rates[label], rates[label] / gemm, peak_extra_mib(backend, n)))
