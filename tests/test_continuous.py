@@ -239,6 +239,7 @@ def test_solvers_agree_with_a_fine_fixed_step_reference():
     t = torch.linspace(0, 4, 9, dtype=F64)
     ref = net.simulate(x0, t, method="rk4", step_size=1e-3)
     for method, kw, tol in (
+        ("dopri5-batched", {"rtol": 1e-10, "atol": 1e-12}, 1e-8),
         ("dopri5", {"rtol": 1e-10, "atol": 1e-12}, 1e-8),
         ("dopri8", {"rtol": 1e-10, "atol": 1e-12}, 1e-7),  # torchdiffeq interpolates dopri8 at low order
         ("bosh3", {"rtol": 1e-8, "atol": 1e-10}, 1e-5),
@@ -262,24 +263,28 @@ def test_solvers_agree_with_a_fine_fixed_step_reference():
     np.testing.assert_allclose(sol.y.T, ref[:, 0].numpy(), atol=1e-9)
 
 
-def test_unknown_method_lists_torchdiffeq_solvers():
+def test_unknown_method_lists_the_solvers():
     net = random_net(3, 0)
-    with pytest.raises(ValueError, match=r"method must .*torchdiffeq solver.*'dopri5'.*'rk4'"):
+    with pytest.raises(ValueError, match=r"method must .*ODE solver.*'dopri5', 'dopri5-batched'.*'rk4'"):
         net.simulate(starts(1, 3, 0), [0.0, 1.0], method="RK45")
+    with pytest.raises(ValueError, match=r"adjoint=True needs a torchdiffeq method .*'dopri5'"):
+        net.simulate(starts(1, 3, 0), [0.0, 1.0], method="dopri5-batched", adjoint=True)
     with pytest.raises(ValueError, match="step_size applies to fixed-grid methods"):
         net.simulate(starts(1, 3, 0), [0.0, 1.0], method="dopri5", step_size=0.1)
     assert "scipy_solver" not in C.SOLVERS
 
 
-def test_batched_tolerance_is_per_trajectory():
+@pytest.mark.parametrize("method", ["dopri5-batched", "dopri5"])
+def test_batched_tolerance_is_per_trajectory(method):
     """One moving trajectory among 63 resting ones (x = 0, b = 0) is solved exactly as accurately as
-    alone; torchdiffeq's default RMS over the whole batch would loosen its tolerance about 8 times."""
+    alone; torchdiffeq's default RMS over the whole batch would loosen its tolerance about 8 times
+    (``dopri5-batched`` steps each row alone; torchdiffeq's ``dopri5`` gets a per-trajectory norm)."""
     net = ContinuousTimeHopfield(random_symmetric(6, 10, gain=3.0))
     x0 = torch.cat([starts(1, 6, 10), torch.zeros(63, 6, dtype=F64)])
     t = torch.linspace(0, 5, 6, dtype=F64)
-    ref = net.simulate(x0[:1], t, rtol=1e-12, atol=1e-14)
-    alone = net.simulate(x0[:1], t, rtol=1e-6, atol=1e-8)
-    batched = net.simulate(x0, t, rtol=1e-6, atol=1e-8)
+    ref = net.simulate(x0[:1], t, method=method, rtol=1e-12, atol=1e-14)
+    alone = net.simulate(x0[:1], t, method=method, rtol=1e-6, atol=1e-8)
+    batched = net.simulate(x0, t, method=method, rtol=1e-6, atol=1e-8)
     assert_close(batched[:, :1], alone)
     assert float((batched[:, :1] - ref).abs().max()) < 2 * float((alone - ref).abs().max())
     assert torch.all(batched[:, 1:] == 0)
@@ -306,7 +311,9 @@ def test_adjoint_gradient_equals_backprop():
     for adjoint in (False, True):
         w = random_symmetric(d, 12).requires_grad_(True)
         b = torch.zeros(d, dtype=F64, requires_grad=True)
-        out = ContinuousTimeHopfield(w, b).simulate(x0, t, rtol=1e-10, atol=1e-12, adjoint=adjoint)
+        out = ContinuousTimeHopfield(w, b).simulate(
+            x0, t, method="dopri5", rtol=1e-10, atol=1e-12, adjoint=adjoint
+        )
         out[-1].pow(2).sum().backward()
         grads.append((w.grad.clone(), b.grad.clone()))
     assert_close(grads[0][0], grads[1][0], scale=1e4)

@@ -117,7 +117,8 @@ def test_fit_bad_arguments():
         ({"batch_size": 0}, "batch_size"),
         ({"optimizer": "lbfgs"}, "optimizer must .*'adam', 'sgd'"),
         ({"method": "algorithm1"}, "method must .*'algorithm2', 'algorithm3'"),
-        ({"solver": "RK45"}, "method must .*torchdiffeq"),
+        ({"solver": "RK45"}, "method must .*ODE solver.*'dopri5-batched'"),
+        ({"solver": "dopri5-batched", "method": "algorithm3", "adjoint": True}, "adjoint=True needs"),
     ):
         with pytest.raises(ValueError, match=name):
             net.fit(x, **kw)

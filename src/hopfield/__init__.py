@@ -8,7 +8,8 @@ from hopfield import functional, statmech, theory
 from hopfield._registry import Registry
 from hopfield._result import Retrieval
 from hopfield.classical import ClassicalHopfield
-from hopfield.continuous import ContinuousDenseMemory, ContinuousTimeHopfield
+from hopfield.continuous import ContinuousTimeHopfield
+from hopfield.continuous_dense import ContinuousDenseMemory
 from hopfield.dense import DenseAssociativeMemory
 from hopfield.modern import ModernHopfield
 

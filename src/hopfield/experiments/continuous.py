@@ -18,7 +18,8 @@ from torch import Tensor
 from hopfield import data
 from hopfield._random import make_generator
 from hopfield._table import markdown_table
-from hopfield.continuous import ContinuousDenseMemory, ContinuousTimeHopfield
+from hopfield.continuous import ContinuousTimeHopfield
+from hopfield.continuous_dense import ContinuousDenseMemory
 from hopfield.experiments import Context, Report, experiment
 from hopfield.functional import continuous as C
 

@@ -30,8 +30,9 @@ the same block through a strictly triangular system, solved by the fixed-point i
 iteration confirms at least one more position of every state, so it ends after at most ``block + 1``
 iterations, and usually after one or two because few flips change a later decision. After the block,
 the cached fields of all neurons are updated with one ``(B, block) @ (block, d)`` product, so a flip
-costs ``O(d)`` (``O(P)`` in the factored Hebb form of :class:`Couplings`). The per-neuron Python loop of the textbook
-implementation is gone; the result is identical to it (tests compare them neuron by neuron).
+costs ``O(d)`` (``O(P)`` in the factored Hebb form of :class:`Couplings`). The per-neuron Python loop
+of the textbook implementation is gone; the result is identical to it (tests compare them neuron by
+neuron).
 
 **Couplings** (:mod:`hopfield.functional.classical_couplings`): ``W = scale * K`` with integer ``K`` for
 the Hebb rule, kept factored when ``P < d/2``; the zero field rule and exact fields are described there.

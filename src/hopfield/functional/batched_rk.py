@@ -1,0 +1,398 @@
+"""Batched Dormand-Prince 5(4) with an independent step size for every trajectory (pure torch).
+
+A batched ODE solve with one shared step size (torchdiffeq's ``dopri5`` on a ``(B, d)`` state) makes every
+trajectory take the steps of the hardest one. Here each row ``b`` of the batch carries its own time
+``t_b``, step ``h_b``, accept/reject decision and error norm, as if it were solved alone, while all rows
+still advance together: each Runge-Kutta stage is one call of the right-hand side on the ``(A, ...)``
+rows still active (rows that reached the final time drop out), so the work is a matrix product per stage,
+not a loop over rows.
+
+The method (Dormand & Prince 1980, "A family of embedded Runge-Kutta formulae", J. Comput. Appl. Math.
+6(1), 19-26; Hairer, Norsett & Wanner, *Solving Ordinary Differential Equations I*, 2nd ed., 1993,
+§II.4 and §II.6) is the one of ``scipy.integrate.solve_ivp(method="RK45")`` and torchdiffeq's
+``dopri5``, with scipy's conventions, so a row takes the same steps as a solo ``solve_ivp`` call:
+
+- tableau ``A, B, C`` and error weights ``E = b - b_hat`` (7 stages, first-same-as-last: the last stage
+  ``f(t + h, y_new)`` is the next step's first), error ``err = h sum_j E_j k_j``;
+- error norm per row: ``RMS_i(err_i / (atol + rtol max(|y_i|, |y_new_i|)))`` over the row's entries,
+  accept when ``< 1``;
+- step-size controller (HNW §II.4, eq. (4.13)): ``h <- h min(10, 0.9 err^(-1/5))`` after an accepted step
+  (no increase right after a rejection), ``h <- h max(0.2, 0.9 err^(-1/5))`` after a rejected one;
+- initial step: HNW §II.4 "Starting step size" (two evaluations), as scipy's ``select_initial_step``;
+- output at the requested times ``t_k``: by the 4th-order continuous extension of HNW §II.6 (scipy's
+  ``RK45.P``, Shampine's coefficients) inside a step, and exactly ``y_new`` when a step ends at ``t_k``;
+  every row's last step is clipped to end exactly at ``t[-1]``.
+
+Step-size decisions are taken without gradient; the states, stages and interpolants are ordinary torch
+operations, so autograd backpropagates through the solve (discretize-then-differentiate). Device and
+dtype follow ``y0`` (float32 or float64); times are kept in float64.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+__all__ = ["DOPRI5", "RKSolution", "RKStats", "Tableau", "dopri5"]
+
+
+@dataclass(frozen=True)
+class Tableau:
+    """An explicit embedded Runge-Kutta pair with dense output (the notation of HNW I §II.1, §II.6).
+
+    ``c`` (s,) nodes, ``a`` the lower triangle (row ``i`` has ``i`` entries), ``b`` (s,) weights of the
+    propagated solution, ``e`` (s + 1,) ``b - b_hat`` including the FSAL stage, ``p`` (s + 1, q) dense
+    output: ``y(t + theta h) = y + h sum_j k_j sum_m p[j][m] theta^(m+1)``, ``error_order`` the order of
+    the embedded (lower-order) formula.
+    """
+
+    c: tuple[float, ...]
+    a: tuple[tuple[float, ...], ...]
+    b: tuple[float, ...]
+    e: tuple[float, ...]
+    p: tuple[tuple[float, ...], ...]
+    error_order: int
+
+
+#: Dormand & Prince (1980), Table 2 (HNW I Table II.5.2); dense output of HNW I §II.6 as in scipy's RK45.
+DOPRI5 = Tableau(
+    c=(0.0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0),
+    a=(
+        (),
+        (1 / 5,),
+        (3 / 40, 9 / 40),
+        (44 / 45, -56 / 15, 32 / 9),
+        (19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729),
+        (9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656),
+    ),
+    b=(35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84),
+    e=(-71 / 57600, 0.0, 71 / 16695, -71 / 1920, 17253 / 339200, -22 / 525, 1 / 40),
+    p=(
+        (1.0, -8048581381 / 2820520608, 8663915743 / 2820520608, -12715105075 / 11282082432),
+        (0.0, 0.0, 0.0, 0.0),
+        (0.0, 131558114200 / 32700410799, -68118460800 / 10900136933, 87487479700 / 32700410799),
+        (0.0, -1754552775 / 470086768, 14199869525 / 1410260304, -10690763975 / 1880347072),
+        (0.0, 127303824393 / 49829197408, -318862633887 / 49829197408, 701980252875 / 199316789632),
+        (0.0, -282668133 / 205662961, 2019193451 / 616988883, -1453857185 / 822651844),
+        (0.0, 40617522 / 29380423, -110615467 / 29380423, 69997945 / 29380423),
+    ),
+    error_order=4,
+)
+
+#: The step-size controller's constants (scipy's RK45 and torchdiffeq's dopri5 use the same).
+SAFETY, MIN_FACTOR, MAX_FACTOR = 0.9, 0.2, 10.0
+
+
+@dataclass(frozen=True)
+class RKStats:
+    """Work done per row of the batch, all ``(B,)`` int64 tensors, plus totals.
+
+    Attributes
+    ----------
+    n_accepted, n_rejected:
+        Accepted and rejected steps of each row.
+    n_fev:
+        Right-hand side evaluations spent on each row: 2 to start (``f(t0, y0)`` and the initial-step
+        probe) plus ``s - 1 = 6`` per attempted step (FSAL), the count ``solve_ivp`` reports as ``nfev``.
+    n_calls:
+        Calls of ``f`` (each on the rows still active).
+    n_iterations:
+        Rounds of the batch loop (the largest number of attempted steps of any row).
+    """
+
+    n_accepted: Tensor
+    n_rejected: Tensor
+    n_fev: Tensor
+    n_calls: int
+    n_iterations: int
+
+
+@dataclass(frozen=True)
+class RKSolution:
+    """``ys`` ``(T, B, ...)``: every row's state at every requested time; ``stats``: :class:`RKStats`."""
+
+    ys: Tensor
+    stats: RKStats
+
+
+def _combine(ks: Sequence[Tensor], coeffs: Sequence[float]) -> Tensor:
+    """``sum_j coeffs[j] ks[j]`` over the nonzero coefficients (accumulates into a fresh tensor)."""
+    acc: Tensor | None = None
+    for k, c in zip(ks, coeffs, strict=True):
+        if c == 0.0:
+            continue
+        acc = k * c if acc is None else acc.add_(k, alpha=c)
+    assert acc is not None
+    return acc
+
+
+def _rms(x: Tensor) -> Tensor:
+    """Root mean square over each row: ``(A, n) -> (A,)`` float64."""
+    return x.pow(2).mean(dim=-1).sqrt().to(torch.float64)
+
+
+def _check(y0: Tensor, t: Tensor, rtol: float, atol: float, max_steps: int) -> None:
+    """Named ``ValueError``/``TypeError`` for bad inputs (this module is also a public entry point)."""
+    for name, v in (("rtol", rtol), ("atol", atol)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
+            raise ValueError(f"{name} must be a positive finite number, got {v!r}")
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+        raise ValueError(f"max_steps must be an integer >= 1, got {max_steps!r}")
+    if not isinstance(y0, Tensor) or y0.dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"y0 must be a float32 or float64 tensor, got {getattr(y0, 'dtype', type(y0))}")
+    if y0.ndim < 2 or y0.shape[1:].numel() == 0:
+        raise ValueError(f"y0 must have shape (batch, ...) with a non-empty state, got {tuple(y0.shape)}")
+    if not bool(torch.isfinite(y0).all()):
+        raise ValueError("y0 must contain only finite values, got NaN or Inf entries")
+    if not isinstance(t, Tensor) or t.ndim != 1 or t.numel() < 2:
+        raise ValueError(f"t must be a 1-d tensor of at least 2 times, got {getattr(t, 'shape', t)}")
+    if not bool(torch.isfinite(t).all()):
+        raise ValueError("t must contain only finite values")
+    if not bool((t[1:] > t[:-1]).all()):
+        raise ValueError(f"t must be strictly increasing, got {t.tolist()[:8]}")
+
+
+def _initial_step(
+    rhs: Callable[[Tensor, Tensor, Tensor], Tensor],
+    t0: Tensor,
+    y: Tensor,
+    f0: Tensor,
+    rows: Tensor,
+    span: float,
+    rtol: float,
+    atol: float,
+    order: int,
+) -> Tensor:
+    """HNW I §II.4 starting step size, per row (scipy's ``select_initial_step``); one extra evaluation."""
+    scale = atol + y.abs() * rtol
+    d0, d1 = _rms(y / scale), _rms(f0 / scale)
+    h0 = torch.where((d0 < 1e-5) | (d1 < 1e-5), torch.full_like(d0, 1e-6), 0.01 * d0 / d1).clamp(max=span)
+    f1 = rhs(t0 + h0, y + h0.to(y.dtype)[:, None] * f0, rows)
+    d2 = _rms((f1 - f0) / scale) / h0
+    tiny = (d1 <= 1e-15) & (d2 <= 1e-15)
+    h1 = torch.where(tiny, (h0 * 1e-3).clamp(min=1e-6), (0.01 / torch.maximum(d1, d2)) ** (1.0 / (order + 1)))
+    return torch.minimum(torch.minimum(100 * h0, h1), torch.full_like(h0, span))
+
+
+class _Outputs:
+    """The trajectory ``(T * B, m)`` filled row by row as rows pass their output times: written in
+    place without autograd; collected and assembled once (differentiably) with it."""
+
+    def __init__(self, size: int, y0: Tensor, rows: Tensor, grad: bool) -> None:
+        self.grad = grad
+        self.index, self.values = [rows], [y0]
+        if not grad:
+            self.ys = y0.new_empty(size, y0.shape[1])
+            self.ys[: y0.shape[0]] = y0
+
+    def add(self, index: Tensor, values: Tensor) -> None:
+        if self.grad:
+            self.index.append(index)
+            self.values.append(values)
+        else:
+            self.ys.index_copy_(0, index, values)
+
+    def result(self) -> Tensor:
+        if not self.grad:
+            return self.ys
+        flat, values = torch.cat(self.index), torch.cat(self.values)
+        return values[torch.argsort(flat)]
+
+
+def _dense_output(
+    ks: Sequence[Tensor],
+    count: Tensor,
+    nxt: Tensor,
+    tout: Tensor,
+    t_old: Tensor,
+    t_new: Tensor,
+    hs: Tensor,
+    y_old: Tensor,
+    y_new: Tensor,
+    p: Tensor,
+    nz: Sequence[int],
+) -> tuple[tuple[Tensor, Tensor], Tensor]:
+    """The states at the ``count[r]`` output times ``tout[nxt[r]:nxt[r] + count[r]]`` inside each active
+    row's step ``(t_old, t_new]``: HNW I §II.6, ``y(t_old + theta h) = y_old + sum_q theta^(q+1) Q_q`` with
+    ``Q = h K^T P`` per row, computed once per row and evaluated at each of its times; ``y_new`` itself
+    where a time is ``t_new``. Returns ``((output index k, active row r), values)``, one entry per pair.
+    """
+    ro = torch.nonzero(count).squeeze(1)  # rows with outputs in this step (A_o,)
+    c_o = count[ro]
+    pos = torch.repeat_interleave(torch.arange(ro.numel(), device=count.device), c_o)  # pair -> ro
+    r = ro[pos]
+    first = torch.cumsum(c_o, 0) - c_o
+    k = nxt[r] + torch.arange(r.numel(), device=count.device) - first[pos]
+    tk = tout[k]
+    theta = ((tk - t_old[r]) / hs[r])[:, None] ** torch.arange(1, p.shape[1] + 1, device=count.device)
+    stages = torch.stack([ks[j][ro] for j in nz])  # (s', A_o, m)
+    q = (p.T @ stages.flatten(1)).view(p.shape[1], ro.numel(), -1).transpose(0, 1)  # (A_o, q, m)
+    weights = (theta * hs[r][:, None]).to(q.dtype)  # (n, q), h folded in
+    width = int(c_o.max())
+    if ro.numel() * width <= 2 * r.numel():  # similar counts: one padded product per row, no gather of q
+        slot = torch.arange(r.numel(), device=count.device) - first[pos]
+        padded = weights.new_zeros(ro.numel(), width, weights.shape[1]).index_put((pos, slot), weights)
+        valid = torch.arange(width, device=count.device)[None, :] < c_o[:, None]  # (A_o, width)
+        value = (torch.bmm(padded, q) + y_old[ro][:, None, :])[valid]
+    else:
+        value = torch.baddbmm(y_old[r][:, None, :], weights[:, None, :], q[pos]).squeeze(1)
+    exact = tk >= t_new[r]
+    if bool(exact.any()):
+        value = value.index_put((exact.nonzero().squeeze(1),), y_new[r[exact]])
+    return (k, r), value
+
+
+def dopri5(
+    f: Callable[[Tensor, Tensor], Tensor],
+    y0: Tensor,
+    t: Tensor,
+    rtol: float = 1e-7,
+    atol: float = 1e-9,
+    *,
+    first_step: float | None = None,
+    max_steps: int = 100_000,
+    row_index: bool = False,
+    tableau: Tableau = DOPRI5,
+) -> RKSolution:
+    """Solve ``dy/dt = f(t, y)`` for a batch of initial states, each row with its own adaptive steps.
+
+    Parameters
+    ----------
+    f:
+        Right-hand side ``f(t, y)``: ``t`` a ``(A,)`` tensor (each row's time, dtype of ``y0``), ``y`` an
+        ``(A, ...)`` tensor of the rows still active; returns ``(A, ...)``. Rows must be independent
+        (row ``i`` of the output depends on row ``i`` of the input only). With ``row_index``, called
+        as ``f(t, y, rows)``, ``rows`` the ``(A,)`` indices of those rows in the batch (for per-row
+        parameters).
+    y0:
+        ``(B, ...)`` initial states at ``t[0]``, float32 or float64, finite.
+    t:
+        ``(T,)`` strictly increasing output times, ``T >= 2``.
+    rtol, atol:
+        Tolerances (> 0), held per row by the RMS norm of the module docstring.
+    first_step:
+        Initial step for every row (default: HNW's starting-step heuristic, per row).
+    max_steps:
+        Most attempted steps of a row; more raises ``RuntimeError``.
+    row_index:
+        Pass the active rows' batch indices to ``f`` as a third argument.
+    tableau:
+        The pair to use (default :data:`DOPRI5`).
+
+    Returns
+    -------
+    :class:`RKSolution` with ``ys`` ``(T, B, ...)`` (``ys[0]`` is ``y0``) and per-row :class:`RKStats`.
+
+    Raises
+    ------
+    ValueError
+        Bad ``y0``, ``t``, ``rtol``, ``atol``, ``max_steps`` (named in the message).
+    RuntimeError
+        A row's step fell below 10 ulp of its time (blow-up, non-finite ``f``) or ``max_steps`` ran out.
+    """
+    _check(y0, t, rtol, atol, max_steps)
+    if first_step is not None and not (math.isfinite(first_step) and first_step > 0):
+        raise ValueError(f"first_step must be a positive finite number, got {first_step!r}")
+    tab = tableau
+    shape, dtype, device = y0.shape, y0.dtype, y0.device
+    b, n_out, width = shape[0], t.numel(), shape[1:].numel()
+    tout = t.detach().to(device=device, dtype=torch.float64)
+    t0, t_end = float(tout[0]), float(tout[-1])
+    span = t_end - t0
+    n_calls = 0
+
+    def rhs(tt: Tensor, yy: Tensor, idx: Tensor) -> Tensor:
+        nonlocal n_calls
+        n_calls += 1
+        args = (tt.to(dtype), yy.view(yy.shape[0], *shape[1:])) + ((idx,) if row_index else ())
+        return f(*args).reshape(yy.shape[0], width)
+
+    nz = [j for j, row in enumerate(tab.p) if any(row)]  # stages the dense output uses
+    p = torch.tensor([tab.p[j] for j in nz], dtype=dtype, device=device)  # (s', q)
+    y = y0.reshape(b, width)
+    tc = torch.full((b,), t0, dtype=torch.float64, device=device)
+    rows = torch.arange(b, device=device)
+    k1 = rhs(tc, y, rows)
+    with torch.no_grad():
+        if first_step is None:
+            h = _initial_step(rhs, tc, y.detach(), k1.detach(), rows, span, rtol, atol, tab.error_order)
+        else:
+            h = torch.full_like(tc, min(float(first_step), span))
+    nxt = torch.ones(b, dtype=torch.long, device=device)  # index of each row's next output time
+    after_reject = torch.zeros(b, dtype=torch.bool, device=device)
+    attempts = torch.zeros(b, dtype=torch.long, device=device)
+    rejected = torch.zeros(b, dtype=torch.long, device=device)
+    # differentiable when y0 or a parameter of f carries gradients (then k1 does)
+    out = _Outputs(n_out * b, y, rows, torch.is_grad_enabled() and (y.requires_grad or k1.requires_grad))
+    exponent = -1.0 / (tab.error_order + 1)
+    iterations = 0
+
+    while rows.numel() > 0:
+        iterations += 1
+        if iterations > max_steps:
+            raise RuntimeError(
+                f"dopri5-batched: {rows.numel()} trajectories needed more than max_steps = {max_steps} "
+                f"steps (first: row {int(rows[0])} at t = {float(tc[0]):.6g}); is the problem stiff?"
+            )
+        with torch.no_grad():
+            min_step = 10 * (torch.nextafter(tc, torch.full_like(tc, math.inf)) - tc)
+            h = torch.where(after_reject, h, torch.maximum(h, min_step))
+            small = h < min_step
+            if bool(small.any()):
+                i = int(small.nonzero()[0])
+                raise RuntimeError(
+                    f"dopri5-batched: step size fell below 10 ulp at t = {float(tc[i]):.6g} for row "
+                    f"{int(rows[i])} ({int(small.sum())} rows): the solution blows up or f is not finite"
+                )
+            remaining = t_end - tc
+            last = h >= remaining
+            hs = torch.where(last, remaining, h)
+            t_new = torch.where(last, torch.full_like(tc, t_end), tc + hs)
+        hy = hs.to(dtype)[:, None]
+        ks = [k1]
+        for ci, ai in zip(tab.c[1:], tab.a[1:], strict=True):
+            ks.append(rhs(tc + ci * hs, torch.addcmul(y, hy, _combine(ks, ai)), rows))
+        y_new = torch.addcmul(y, hy, _combine(ks, tab.b))
+        ks.append(rhs(t_new, y_new, rows))
+        with torch.no_grad():
+            scale = torch.maximum(y.abs(), y_new.abs()).mul_(rtol).add_(atol)
+            err = _rms(_combine([k.detach() for k in ks], tab.e).mul_(hy).div_(scale))
+            accept = err < 1  # NaN rejects
+            grow = torch.where(err == 0, MAX_FACTOR, (SAFETY * err.pow(exponent)).clamp(max=MAX_FACTOR))
+            grow = torch.where(after_reject, grow.clamp(max=1.0), grow)
+            shrink = (SAFETY * err.pow(exponent)).nan_to_num(MIN_FACTOR).clamp(min=MIN_FACTOR)
+            h = hs * torch.where(accept, grow, shrink)
+            after_reject = ~accept
+            attempts[rows] += 1
+            rejected[rows] += after_reject.long()
+            t_old = tc
+            tc = torch.where(accept, t_new, tc)
+            # outputs in (t_old, t_new] of the accepted rows: count[i] of them from nxt[i] on
+            count = torch.where(accept, torch.searchsorted(tout, t_new, right=True) - nxt, 0)
+        y_prev = y
+        if bool(accept.all()):
+            y, k1 = y_new, ks[-1]
+        else:
+            y, k1 = torch.where(accept[:, None], y_new, y), torch.where(accept[:, None], ks[-1], k1)
+        if bool(count.any()):
+            (k, r), value = _dense_output(ks, count, nxt, tout, t_old, t_new, hs, y_prev, y_new, p, nz)
+            out.add(k * b + rows[r], value)
+            nxt = nxt + count
+        done = nxt >= n_out
+        if bool(done.any()):
+            keep = torch.nonzero(~done).squeeze(1)
+            rows, y, k1, tc, h, nxt, after_reject = (v[keep] for v in (rows, y, k1, tc, h, nxt, after_reject))
+
+    ys = out.result().reshape(n_out, *shape)
+    stats = RKStats(
+        n_accepted=attempts - rejected,
+        n_rejected=rejected,
+        n_fev=(1 if first_step is not None else 2) + len(tab.c) * attempts,
+        n_calls=n_calls,
+        n_iterations=iterations,
+    )
+    return RKSolution(ys, stats)
