@@ -24,7 +24,7 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
     def line(vals: Sequence[str]) -> str:
         parts = zip(vals, widths, numeric, strict=True)
-        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in parts)
+        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in parts).rstrip()
 
     sep = "  ".join("-" * w for w in widths)
     return "\n".join([line(list(headers)), sep, *(line(r) for r in cells)])
