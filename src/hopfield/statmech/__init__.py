@@ -2,7 +2,7 @@
 
 Seeds: 003 §2.2 (Curie-Weiss model, Hopfield model at low load, pure and mixture states). Beyond the
 seeds: the replica-symmetric equations of Amit, Gutfreund and Sompolinsky at finite load and the
-``(alpha, T)`` phase diagram; a batched Glauber sampler for the validation against simulation.
+``(alpha, T)`` phase diagram; Glauber simulation (the classical network's sampler) against the theory.
 """
 
 from hopfield.statmech._curie_weiss import (
@@ -15,10 +15,8 @@ from hopfield.statmech._curie_weiss import (
     curie_weiss_roots,
 )
 from hopfield.statmech._glauber import (
-    GLAUBER_SAMPLERS,
     GlauberMagnetization,
     glauber_magnetization,
-    minimal_glauber,
 )
 from hopfield.statmech._mean_field import (
     MeanFieldState,
@@ -39,7 +37,6 @@ from hopfield.statmech._replica import (
 )
 
 __all__ = [
-    "GLAUBER_SAMPLERS",
     "CurieWeissRoot",
     "GlauberMagnetization",
     "MeanFieldState",
@@ -59,7 +56,6 @@ __all__ = [
     "glauber_magnetization",
     "hopfield_free_energy",
     "mean_field_solve",
-    "minimal_glauber",
     "mixture_critical_temperature",
     "mixture_state",
     "spin_glass_temperature",
