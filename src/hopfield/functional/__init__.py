@@ -1,6 +1,10 @@
 """Pure torch functions: energies, updates and retrieval loops, one module per network family.
 
-Nothing here validates arguments or converts arrays; the classes in :mod:`hopfield` do that.
+Nothing here validates arguments or converts arrays; the classes in :mod:`hopfield` do that. This
+namespace re-exports the log-sum-exp tools and the modern network; the other families are submodules:
+:mod:`~hopfield.functional.classical` (rules, couplings, dynamics), :mod:`~hopfield.functional.dense`,
+:mod:`~hopfield.functional.continuous` (with ``continuous_ode``, ``batched_rk``) and
+:mod:`~hopfield.functional.continuous_dense`.
 """
 
 from hopfield.functional.lse import (
