@@ -18,7 +18,7 @@ X = torch.randn(5, 3, dtype=torch.float64)
     [
         (torch.randn(3), ValueError, r"patterns must have shape \(n_patterns, dim\), got shape \(3,\)"),
         (torch.randn(2, 3, 4), ValueError, r"patterns must have shape"),
-        (torch.empty(0, 3), ValueError, r"patterns must be non-empty, got shape \(0, 3\)"),
+        (torch.empty(0, 3), ValueError, r"patterns must be non-empty.*got shape \(0, 3\)"),
         (torch.tensor([[1.0, float("nan")]]), ValueError, r"patterns must contain only finite values"),
         (torch.tensor([[1.0, float("inf")]]), ValueError, r"patterns must contain only finite values"),
         (torch.ones(2, 3, dtype=torch.int64), TypeError, r"patterns must have a floating dtype.*int64"),
@@ -82,7 +82,7 @@ def test_bad_tol(tol) -> None:
 
 
 def test_bad_topk_and_chunk_size() -> None:
-    with pytest.raises(ValueError, match=r"topk must be an integer >= 1, got 0"):
+    with pytest.raises(ValueError, match=r"topk must be an integer in \[1, 5\], got 0"):
         ModernHopfield(X).retrieve(X[0], topk=0)
     with pytest.raises(ValueError, match=r"chunk_size must be an integer >= 1, got 0"):
         ModernHopfield(X, chunk_size=0)

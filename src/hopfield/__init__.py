@@ -5,6 +5,7 @@ pattern matrix ``X`` with patterns as columns: ``X = patterns.T``.
 """
 
 from hopfield import functional, statmech, theory
+from hopfield._errors import HopfieldBudgetError, HopfieldInputError, HopfieldTypeError
 from hopfield._registry import Registry
 from hopfield._result import Retrieval
 from hopfield.classical import ClassicalHopfield
@@ -20,6 +21,9 @@ __all__ = [
     "ContinuousDenseMemory",
     "ContinuousTimeHopfield",
     "DenseAssociativeMemory",
+    "HopfieldBudgetError",
+    "HopfieldInputError",
+    "HopfieldTypeError",
     "ModernHopfield",
     "Registry",
     "Retrieval",

@@ -2,127 +2,113 @@
 
 The seeds write the stored patterns as the columns of a matrix X; this library stores them as rows,
 ``patterns`` of shape ``(n_patterns, dim)``, so the seeds' ``X`` is ``patterns.T`` and ``X^T xi`` is
-``patterns @ xi``.
+``patterns @ xi``. The checks themselves live in :mod:`hopfield._validate` (:func:`as_input`).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from hopfield._validate import check_dim, check_finite, check_float_dtype, check_nonempty, check_rank
+__all__ = ["FLOAT_DTYPES", "CastCache", "Output", "is_numpy"]
 
-__all__ = ["Output", "as_patterns", "as_states", "is_numpy", "to_tensor"]
+#: The floating dtypes accepted wherever a float is accepted.
+FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
-_FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+T = TypeVar("T")
 
 
 def is_numpy(x: Any) -> bool:
-    """True for NumPy arrays and plain Python sequences (they come back as NumPy)."""
+    """True for NumPy arrays and scalars and plain Python sequences (they come back as NumPy)."""
     return isinstance(x, (np.ndarray, list, tuple, np.generic))
-
-
-def to_tensor(
-    x: Any,
-    name: str,
-    *,
-    dtype: torch.dtype | None = None,
-    device: torch.device | str | None = None,
-    allow_int: bool = False,
-    finite: bool = True,
-) -> Tensor:
-    """Convert ``x`` (tensor, NumPy array or sequence) to a tensor without copying when possible.
-
-    Integer and boolean input raises ``TypeError`` unless ``allow_int`` (then it becomes float32, or
-    ``dtype``). ``finite`` rejects NaN and Inf with a ``ValueError`` naming ``name``.
-    """
-    if isinstance(x, Tensor):
-        t = x
-    elif is_numpy(x):
-        arr = np.asarray(x)
-        if arr.dtype == object or not (
-            np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-        ):
-            raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
-        if np.issubdtype(arr.dtype, np.complexfloating):
-            raise TypeError(f"{name} must be real, got dtype {arr.dtype}")
-        t = torch.from_numpy(np.ascontiguousarray(arr))
-    else:
-        raise TypeError(f"{name} must be a torch.Tensor or a NumPy array, got {type(x).__name__}")
-    if t.is_complex():
-        raise TypeError(f"{name} must be real, got dtype {t.dtype}")
-    if not torch.is_floating_point(t):
-        if not allow_int:
-            check_float_dtype(t, name)
-        t = t.to(dtype or torch.get_default_dtype())
-    if dtype is not None or device is not None:
-        t = t.to(dtype=dtype or t.dtype, device=device)
-    if finite:
-        check_finite(t, name)
-    return t
-
-
-def as_patterns(x: Any, name: str = "patterns", **kwargs: Any) -> Tensor:
-    """Patterns as a non-empty ``(n_patterns, dim)`` tensor (rows are patterns)."""
-    t = to_tensor(x, name, **kwargs)
-    check_rank(t, name, (2,), "(n_patterns, dim)")
-    return check_nonempty(t, name)
 
 
 @dataclass(frozen=True)
 class Output:
-    """How to return results: as NumPy or torch, and whether to drop the batch axis."""
+    """How to return results in the caller's form.
+
+    Attributes
+    ----------
+    numpy:
+        The input was NumPy (or a sequence): results come back as NumPy arrays on the CPU.
+    squeeze:
+        The input was one ``(d,)`` state: drop the batch axis of batched results.
+    state_dtype:
+        The input's dtype: states come back in it, and floating results too when it is floating (a
+        family that computed half-precision input in float32 casts back here).
+    zero_one:
+        States come back in {0, 1} (``(s + 1) / 2``) instead of ±1.
+    """
 
     numpy: bool = False
     squeeze: bool = False
+    state_dtype: torch.dtype | None = None
+    zero_one: bool = False
 
-    def __call__(self, t: Tensor | None, *, batch_axis: bool = True) -> Any:
-        """Convert one result tensor (``batch_axis``: its first axis is the query batch)."""
-        if t is None:
-            return None
+    def _finish(self, t: Tensor, batch_axis: bool) -> Any:
         if self.squeeze and batch_axis:
             t = t[0]
         if self.numpy:
             return t.detach().cpu().numpy()
         return t
 
+    def __call__(self, t: Tensor | None, *, batch_axis: bool = True) -> Any:
+        """Convert one result tensor (``batch_axis``: its first axis is the query batch).
 
-def as_states(
-    x: Any,
-    dim: int,
-    name: str = "state",
-    *,
-    like: Tensor | None = None,
-    other: str = "patterns",
-    allow_int: bool = False,
-) -> tuple[Tensor, Output]:
-    """States/queries as a ``(B, dim)`` tensor plus the :class:`Output` that restores the caller's form.
+        A floating result is cast to the input's dtype when that is floating.
+        """
+        if t is None:
+            return None
+        sd = self.state_dtype
+        if sd is not None and sd.is_floating_point and t.is_floating_point() and t.dtype != sd:
+            t = t.to(sd)
+        return self._finish(t, batch_axis)
 
-    ``(dim,)`` input becomes ``(1, dim)`` and comes back squeezed. With ``like``, the tensor is moved to
-    its device and dtype (NumPy input) or checked against them (torch input keeps its own; a mismatch
-    raises).
+    def state(self, t: Tensor, *, batch_axis: bool = True) -> Any:
+        """Convert states (±1 or continuous) back to the input's dtype and, with ``zero_one``, to {0, 1}."""
+        if self.zero_one:
+            t = (t + 1) / 2
+        sd = self.state_dtype
+        if sd == torch.bool:
+            t = t > 0
+        elif sd is not None and t.dtype != sd:
+            t = t.to(sd)
+        return self._finish(t, batch_axis)
+
+
+class CastCache(Generic[T]):
+    """A bounded cache of converted copies (patterns cast to another dtype or moved to another device).
+
+    ``get(key, make)`` returns the cached value for ``key`` or calls ``make()`` and keeps at most
+    ``maxsize`` entries, evicting the least recently used. The networks keep their patterns in one
+    dtype and device and call this when a query arrives in another; the default of two entries covers
+    the common "float32 and float64" or "CPU and GPU" alternation without growing.
     """
-    numpy_in = not isinstance(x, Tensor)
-    t = to_tensor(x, name, allow_int=allow_int)
-    check_rank(t, name, (1, 2), f"({dim},) or (batch, {dim})")
-    check_dim(t, name, dim, other)
-    squeeze = t.ndim == 1
-    if squeeze:
-        t = t.unsqueeze(0)
-    if like is not None:
-        if numpy_in:
-            t = t.to(device=like.device, dtype=like.dtype)
-        elif t.device != like.device:
-            raise ValueError(f"{name} must be on device {like.device} like {other}, got {t.device}")
-        elif t.dtype != like.dtype:
-            raise TypeError(f"{name} must have dtype {like.dtype} like {other}, got {t.dtype}")
-    return t, Output(numpy=numpy_in, squeeze=squeeze)
 
+    def __init__(self, maxsize: int = 2) -> None:
+        self.maxsize = maxsize
+        self._entries: OrderedDict[Hashable, T] = OrderedDict()
 
-def float_dtype_of(t: Tensor) -> torch.dtype:
-    """The dtype ``t`` computes in: its own if floating, else the default float dtype."""
-    return t.dtype if t.dtype in _FLOAT_DTYPES else torch.get_default_dtype()
+    def get(self, key: Hashable, make: Callable[[], T]) -> T:
+        """The value for ``key``, made on first use."""
+        if key in self._entries:
+            self._entries.move_to_end(key)
+            return self._entries[key]
+        value = make()
+        self._entries[key] = value
+        while len(self._entries) > self.maxsize:
+            self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        """Drop every entry (after the source changed)."""
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -16,9 +16,9 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from hopfield._arrays import Output, as_states, to_tensor
+from hopfield._arrays import Output
 from hopfield._result import Retrieval
-from hopfield._validate import check_positive, check_rank
+from hopfield._validate import as_states, check_positive, check_rank, to_tensor
 from hopfield.functional import continuous_ode as ode
 
 __all__ = ["Stability"]

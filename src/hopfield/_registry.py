@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
+from hopfield._errors import HopfieldInputError
+
 T = TypeVar("T")
 
 __all__ = ["Registry"]
@@ -35,7 +37,9 @@ class Registry(Generic[T]):
 
         def add(obj: T) -> T:
             if name in self._entries:
-                raise ValueError(f"{self.kind} {name!r} is already registered")
+                raise HopfieldInputError(
+                    f"{self.kind} {name!r} is already registered", argument="name", received=name
+                )
             self._entries[name] = obj
             return obj
 
@@ -45,7 +49,13 @@ class Registry(Generic[T]):
         """Return the entry called ``name``, or raise ``ValueError`` listing the valid names."""
         if not isinstance(name, str) or name not in self._entries:
             valid = ", ".join(repr(n) for n in self.names())
-            raise ValueError(f"{self.argument} must be a known {self.kind} (one of {valid}), got {name!r}")
+            expected = f"a known {self.kind} (one of {valid})"
+            raise HopfieldInputError(
+                f"{self.argument} must be {expected}, got {name!r}",
+                argument=self.argument,
+                expected=expected,
+                received=name,
+            )
         return self._entries[name]
 
     def names(self) -> list[str]:

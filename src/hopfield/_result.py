@@ -8,23 +8,26 @@ from typing import Any
 from torch import Tensor
 
 from hopfield._arrays import Output
+from hopfield._iterate import RawRetrieval
 
 __all__ = ["Retrieval"]
 
 
 @dataclass(frozen=True)
 class Retrieval:
-    """The outcome of a retrieval, for a batch of queries.
+    """The outcome of a retrieval, for a batch of queries; every family returns it.
 
     Shapes below are for a batch ``(B, d)`` of queries; a single ``(d,)`` query drops the ``B`` axis
-    (``converged`` becomes a 0-d bool, ``steps`` a 0-d int). NumPy queries give NumPy fields.
+    (``converged`` becomes a 0-d bool, ``steps`` a 0-d int). NumPy queries give NumPy fields; states
+    come back in the query's dtype.
 
     Attributes
     ----------
     state:
         ``(B, d)`` final states.
     steps:
-        ``(B,)`` number of updates (or sweeps) applied to each query.
+        ``(B,)`` number of updates (sweeps for binary networks, speed checks for ODE relaxations)
+        applied to each query.
     converged:
         ``(B,)`` bool, True where the stopping criterion was met before ``max_steps``.
     energy:
@@ -34,9 +37,11 @@ class Retrieval:
     topk_weights, topk_indices:
         ``(B, k)`` the k largest final weights and their pattern indices (on request).
     cycle:
-        ``(B,)`` bool, True where synchronous dynamics ended in a 2-cycle (binary networks).
+        ``(B,)`` bool, True where synchronous dynamics ended in a 2-cycle (binary networks; all False
+        elsewhere).
     extras:
-        Any family-specific additions, by name.
+        Family-specific additions by name (``"log_energy"`` of the exponential dense memory,
+        ``"time"`` of ODE relaxations).
     """
 
     state: Any
@@ -50,11 +55,30 @@ class Retrieval:
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, out: Output, **values: Tensor | None) -> Retrieval:
-        """Build from ``(B, ...)`` tensors, converting each with ``out`` (NumPy/squeeze)."""
+    def from_raw(cls, raw: RawRetrieval, out: Output, energy: Tensor, **more: Tensor | None) -> Retrieval:
+        """Build from a :class:`~hopfield._iterate.RawRetrieval`, its ``energy`` and optional fields
+        (``weights``, ``topk_weights``, ``topk_indices``), converting each with ``out``."""
+        extras = {**raw.extras, **(more.pop("extras", None) or {})}  # type: ignore[dict-item]
+        return cls(
+            state=out.state(raw.state),
+            steps=out(raw.steps),
+            converged=out(raw.converged),
+            energy=out(energy),
+            cycle=out(raw.cycle),
+            extras={k: out(v) for k, v in extras.items()},
+            **{k: out(v) for k, v in more.items()},
+        )
+
+    @classmethod
+    def build(cls, out: Output, **values: Any) -> Retrieval:
+        """Build from ``(B, ...)`` tensors by name (``state`` converted with :meth:`Output.state`)."""
         extras = values.pop("extras", None) or {}
-        converted = {k: out(v) for k, v in values.items()}
-        return cls(**converted, extras={k: out(v) for k, v in extras.items()})
+        state = values.pop("state")
+        return cls(
+            state=out.state(state),
+            extras={k: out(v) for k, v in extras.items()},
+            **{k: out(v) for k, v in values.items()},
+        )
 
     @property
     def all_converged(self) -> bool:

@@ -1,134 +1,383 @@
-"""Argument checks shared by every entry point.
+"""Argument checks and the one input rule shared by every public entry point.
 
-Every check raises ``ValueError`` or ``TypeError`` with a message that names the argument, says what was
-expected and shows what was received, e.g. ``beta must be a positive finite number, got -1.0``.
+Every check raises :class:`~hopfield.HopfieldInputError` (a ``ValueError``) or
+:class:`~hopfield.HopfieldTypeError` (also a ``TypeError``) whose message names the argument, says what
+was expected and shows what was received, e.g. ``beta must be a positive finite number, got -1.0``.
+
+:func:`as_input` is the input rule of ``docs/conventions.md``: every array a public entry point takes
+goes through it (directly or through :func:`as_patterns` / :func:`as_states`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from numbers import Integral, Real
+from typing import Any, Literal
 
+import numpy as np
 import torch
 from torch import Tensor
 
+from hopfield._arrays import FLOAT_DTYPES, Output, is_numpy
+from hopfield._errors import HopfieldInputError, HopfieldTypeError, input_error
+
 __all__ = [
+    "as_input",
+    "as_patterns",
+    "as_states",
     "check_binary",
+    "check_bool",
+    "check_callable_output",
     "check_choice",
     "check_dim",
     "check_finite",
-    "check_float_dtype",
     "check_int",
-    "check_nonempty",
     "check_nonnegative",
+    "check_optional_int",
     "check_positive",
     "check_probability",
     "check_rank",
+    "check_real",
+    "check_seed",
+    "describe",
+    "refuse_unknown",
+    "to_tensor",
 ]
 
+Kind = Literal["float", "binary", "any"]
 
-def _describe(value: object) -> str:
+
+def describe(value: object) -> str:
+    """A short description of a received value for error messages."""
     if isinstance(value, Tensor):
         return f"tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
-    return repr(value)
+    if isinstance(value, np.ndarray):
+        return f"array of shape {value.shape} and dtype {value.dtype}"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
-def check_positive(value: object, name: str) -> float:
-    """Return ``value`` as a float, or raise if it is not a positive finite real number."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a positive finite number, got {_describe(value)}")
-    value = float(value)
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return value
+# ------------------------------------------------------------------------------------------- scalars
+def _real(value: object, name: str, expected: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+        raise input_error(name, expected, describe(value), cls=HopfieldTypeError)
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond float range
+        raise input_error(name, expected, describe(value)) from None
+
+
+def check_real(
+    value: object,
+    name: str,
+    *,
+    low: float = -math.inf,
+    high: float = math.inf,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """Return ``value`` as a finite float in the interval ``[low, high]`` (ends open on request)."""
+    lo, hi = "(" if low_open else "[", ")" if high_open else "]"
+    if math.isinf(low) and math.isinf(high):
+        expected = "a finite number"
+    elif math.isinf(high):
+        expected = f"a finite number {'>' if low_open else '>='} {low:g}"
+    elif math.isinf(low):
+        expected = f"a finite number {'<' if high_open else '<='} {high:g}"
+    else:
+        expected = f"a finite number in {lo}{low:g}, {high:g}{hi}"
+    v = _real(value, name, expected)
+    ok = math.isfinite(v) and (v > low if low_open else v >= low) and (v < high if high_open else v <= high)
+    if not ok:
+        raise input_error(name, expected, v)
+    return v
+
+
+def check_positive(value: object, name: str, *, maximum: float = math.inf) -> float:
+    """Return ``value`` as a float, or raise if it is not a positive finite number (<= ``maximum``)."""
+    if math.isinf(maximum):
+        v = _real(value, name, "a positive finite number")
+        if not (math.isfinite(v) and v > 0):
+            raise input_error(name, "a positive finite number", v)
+        return v
+    return check_real(value, name, low=0.0, high=maximum, low_open=True)
 
 
 def check_nonnegative(value: object, name: str) -> float:
-    """Return ``value`` as a float, or raise if it is not a finite real number >= 0."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a finite number >= 0, got {_describe(value)}")
-    value = float(value)
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return value
-
-
-def check_int(value: object, name: str, minimum: int = 1) -> int:
-    """Return ``value`` as an int, or raise if it is not an integer >= ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an integer >= {minimum}, got {_describe(value)}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+    """Return ``value`` as a float, or raise if it is not a finite number >= 0."""
+    return check_real(value, name, low=0.0)
 
 
 def check_probability(value: object, name: str, *, closed_low: bool = False) -> float:
     """Return ``value`` as a float in (0, 1] (or [0, 1] with ``closed_low``), or raise."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a probability, got {_describe(value)}")
-    value = float(value)
-    low_ok = value >= 0 if closed_low else value > 0
-    if not (math.isfinite(value) and low_ok and value <= 1):
-        interval = "[0, 1]" if closed_low else "(0, 1]"
-        raise ValueError(f"{name} must be a probability in {interval}, got {value!r}")
+    return check_real(value, name, low=0.0, high=1.0, low_open=not closed_low)
+
+
+def check_int(value: object, name: str, minimum: int = 1, maximum: int | None = None) -> int:
+    """``value`` as an int (Python or NumPy integer); raise unless ``minimum <= value <= maximum``."""
+    expected = f"an integer >= {minimum}" if maximum is None else f"an integer in [{minimum}, {maximum}]"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
+        raise input_error(name, expected, describe(value), cls=HopfieldTypeError)
+    v = int(value)
+    if v < minimum or (maximum is not None and v > maximum):
+        raise input_error(name, expected, v)
+    return v
+
+
+def check_optional_int(value: object, name: str, minimum: int = 1, maximum: int | None = None) -> int | None:
+    """:func:`check_int`, letting ``None`` through."""
+    return None if value is None else check_int(value, name, minimum, maximum)
+
+
+def check_bool(value: object, name: str) -> bool:
+    """Return ``value`` if it is ``True`` or ``False`` (or a NumPy bool); strings and ints are refused."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise input_error(name, "True or False", describe(value), cls=HopfieldTypeError)
+    return bool(value)
+
+
+def check_choice(value: object, name: str, choices: Iterable[str]) -> str:
+    """Raise unless ``value`` is one of ``choices`` (the message lists them)."""
+    choices = tuple(choices)
+    if not isinstance(value, str) or value not in choices:
+        raise input_error(name, f"one of {', '.join(map(repr, choices))}", describe(value))
     return value
 
 
-def check_float_dtype(x: Tensor, name: str) -> Tensor:
-    """Raise ``TypeError`` unless ``x`` has a floating dtype."""
-    if not torch.is_floating_point(x):
-        raise TypeError(f"{name} must have a floating dtype (float32 or float64), got {x.dtype}")
-    return x
+#: Seeds must fit torch's generator: an integer in [0, 2**64).
+SEED_MAX = 2**64 - 1
 
 
+def check_seed(value: object, name: str = "seed") -> int | torch.Generator | None:
+    """A seed: ``None`` (random), an integer in ``[0, 2**64)`` (Python or NumPy) or a ``torch.Generator``."""
+    if value is None or isinstance(value, torch.Generator):
+        return value
+    expected = f"an integer in [0, {SEED_MAX}], a torch.Generator or None"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
+        raise input_error(name, expected, describe(value), cls=HopfieldTypeError)
+    v = int(value)
+    if not 0 <= v <= SEED_MAX:
+        raise input_error(name, expected, v)
+    return v
+
+
+# ------------------------------------------------------------------------------------------- tensors
 def check_finite(x: Tensor, name: str) -> Tensor:
-    """Raise ``ValueError`` if ``x`` holds a NaN or an infinity."""
-    if not bool(torch.isfinite(x).all()):
+    """Raise if ``x`` holds a NaN or an infinity."""
+    if x.is_floating_point() and not bool(torch.isfinite(x).all()):
         n_bad = int((~torch.isfinite(x)).sum())
-        raise ValueError(f"{name} must contain only finite values, got {n_bad} NaN or Inf entries")
+        raise input_error(
+            name, "only finite values", f"{n_bad} NaN or Inf entries in {describe(x)}", verb="contain"
+        )
     return x
 
 
 def check_rank(x: Tensor, name: str, ranks: Iterable[int], shape_hint: str) -> Tensor:
-    """Raise ``ValueError`` unless ``x.ndim`` is in ``ranks``; ``shape_hint`` reads e.g. ``(batch, dim)``."""
-    ranks = tuple(ranks)
-    if x.ndim not in ranks:
-        raise ValueError(f"{name} must have shape {shape_hint}, got shape {tuple(x.shape)}")
+    """Raise unless ``x.ndim`` is in ``ranks``; ``shape_hint`` reads e.g. ``(batch, dim)``."""
+    if x.ndim not in tuple(ranks):
+        raise input_error(name, f"shape {shape_hint}", f"shape {tuple(x.shape)}", verb="have")
     return x
 
 
 def check_dim(x: Tensor, name: str, dim: int, other: str) -> Tensor:
-    """Raise ``ValueError`` unless the last axis of ``x`` has size ``dim`` (matching ``other``)."""
+    """Raise unless the last axis of ``x`` has size ``dim`` (matching ``other``)."""
     if x.shape[-1] != dim:
-        raise ValueError(
-            f"{name} must have last dimension {dim} to match {other}, got shape {tuple(x.shape)}"
+        raise input_error(
+            name, f"last dimension {dim} to match {other}", f"shape {tuple(x.shape)}", verb="have"
         )
     return x
 
 
-def check_nonempty(x: Tensor, name: str) -> Tensor:
-    """Raise ``ValueError`` if ``x`` has no rows or no columns."""
-    if x.numel() == 0:
-        raise ValueError(f"{name} must be non-empty, got shape {tuple(x.shape)}")
-    return x
-
-
-def check_binary(x: Tensor, name: str) -> Tensor:
-    """Raise ``ValueError`` unless every entry of ``x`` is -1 or +1."""
-    bad = (x != 1) & (x != -1)
+def check_binary(x: Tensor, name: str, *, zero_one: bool = False) -> Tensor:
+    """Raise unless every entry of ``x`` is -1 or +1 (0 or 1 with ``zero_one``)."""
+    lo = 0 if zero_one else -1
+    bad = (x != 1) & (x != lo)
     if bool(bad.any()):
         example = x[bad].flatten()[0].item()
-        raise ValueError(
-            f"{name} must be binary with entries in {{-1, +1}}, got {int(bad.sum())} other entries "
-            f"(e.g. {example!r})"
-        )
+        expected = "binary with entries in {0, 1}" if zero_one else "binary with entries in {-1, +1}"
+        raise input_error(name, expected, f"{int(bad.sum())} other entries (e.g. {example!r})")
     return x
 
 
-def check_choice(value: object, name: str, choices: Iterable[str]) -> str:
-    """Raise ``ValueError`` unless ``value`` is one of ``choices`` (the message lists them)."""
-    choices = tuple(choices)
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
-    return str(value)
+def check_callable_output(got: object, expected_shape: tuple[int, ...], name: str) -> Tensor:
+    """Raise unless a user callable returned a finite floating tensor of ``expected_shape``."""
+    if not isinstance(got, Tensor) or tuple(got.shape) != expected_shape or not got.is_floating_point():
+        raise input_error(
+            name,
+            f"a callable returning a floating tensor of shape {expected_shape}",
+            describe(got),
+            cls=HopfieldTypeError,
+        )
+    return got
+
+
+def _to_tensor(x: Any, name: str) -> tuple[Tensor, bool]:
+    """``x`` as a tensor (no copy where possible) and whether it came from NumPy or a sequence."""
+    if isinstance(x, Tensor):
+        return x, False
+    if not is_numpy(x):
+        raise input_error(name, "a torch.Tensor or a NumPy array", type(x).__name__, cls=HopfieldTypeError)
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError) as exc:  # ragged sequences
+        raise input_error(name, "a rectangular numeric array", f"{exc}", cls=HopfieldTypeError) from None
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+        raise input_error(name, "a numeric array", f"dtype {arr.dtype}", cls=HopfieldTypeError)
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise input_error(name, "a real array", f"dtype {arr.dtype}", cls=HopfieldTypeError)
+    return torch.from_numpy(np.ascontiguousarray(arr)), True
+
+
+def as_input(
+    x: Any,
+    name: str,
+    *,
+    kind: Kind = "float",
+    ranks: Sequence[int] = (1, 2),
+    shape: str = "(dim,) or (batch, dim)",
+    dim: int | None = None,
+    other: str = "patterns",
+    device: torch.device | str | None = None,
+    dtype: torch.dtype | None = None,
+    zero_one: bool = False,
+    finite: bool = True,
+    nonempty: bool = True,
+    batch: bool | None = None,
+) -> tuple[Tensor, Output]:
+    """The one input rule (``docs/conventions.md``): check and convert an array argument.
+
+    Parameters
+    ----------
+    x:
+        A ``torch.Tensor``, a NumPy array or a (nested) sequence of numbers.
+    name:
+        The argument's name, for error messages.
+    kind:
+        ``"float"``: float16, bfloat16, float32 or float64 (integers and bools are refused);
+        ``"binary"``: entries -1/+1 (0/1 with ``zero_one``) of any real dtype or bool (True is +1), returned
+        as a floating tensor of ``dtype`` when the input is not floating; ``"any"``: any real dtype.
+    ranks, shape:
+        Accepted numbers of axes, and the shape in words for the message (``"(batch, 64)"``).
+    dim, other:
+        Required size of the last axis and what it must match.
+    device:
+        Where NumPy input goes (the network's device); torch input keeps its own.
+    dtype:
+        The dtype for integer or bool input (``"binary"``/``"any"``); floating input keeps its own.
+    zero_one:
+        With ``"binary"``: entries in {0, 1}, mapped to ±1 by ``2x - 1``.
+    finite, nonempty:
+        Refuse NaN/Inf entries; refuse an empty tensor.
+    batch:
+        Make rank-1 input one row of a batch, ``(1, dim)`` (undone by the returned ``Output``); default
+        True when ``ranks`` is ``(1, 2)``.
+
+    Returns
+    -------
+    (tensor, Output)
+        The contiguous tensor, rank-1 input made ``(1, dim)`` when ``2 in ranks``, and the
+        :class:`~hopfield._arrays.Output` that restores the caller's form (NumPy, rank, state dtype).
+    """
+    t, numpy_in = _to_tensor(x, name)
+    if t.is_complex():
+        raise input_error(name, "a real tensor", f"dtype {t.dtype}", cls=HopfieldTypeError)
+    floating = t.is_floating_point()
+    if kind == "float" and not floating:
+        raise input_error(
+            name,
+            "a floating dtype (float16, bfloat16, float32 or float64)",
+            f"dtype {t.dtype}",
+            cls=HopfieldTypeError,
+            verb="have",
+        )
+    if floating and t.dtype not in FLOAT_DTYPES:
+        raise input_error(
+            name,
+            "a floating dtype (float16, bfloat16, float32 or float64)",
+            f"dtype {t.dtype}",
+            cls=HopfieldTypeError,
+            verb="have",
+        )
+    if t.ndim not in tuple(ranks):
+        raise input_error(name, f"shape {shape}", f"shape {tuple(t.shape)}", verb="have")
+    if nonempty and t.numel() == 0:
+        raise input_error(name, f"non-empty, of shape {shape}", f"shape {tuple(t.shape)}")
+    if dim is not None:
+        check_dim(t, name, dim, other)
+    state_dtype = t.dtype
+    if numpy_in and device is not None:
+        t = t.to(device=device)
+    if not floating:
+        t = t.to(dtype or torch.get_default_dtype())
+    if finite:
+        check_finite(t, name)
+    if kind == "binary":
+        check_binary(t, name, zero_one=zero_one)
+        if zero_one:
+            t = 2 * t - 1
+    if batch is None:
+        batch = set(ranks) == {1, 2}
+    squeeze = batch and t.ndim == 1
+    if squeeze:
+        t = t.unsqueeze(0)
+    out = Output(numpy=numpy_in, squeeze=squeeze, state_dtype=state_dtype, zero_one=zero_one)
+    return t.contiguous(), out
+
+
+def _kind(kwargs: dict[str, Any]) -> None:
+    if kwargs.pop("allow_int", False):
+        kwargs.setdefault("kind", "any")
+
+
+def as_patterns(x: Any, name: str = "patterns", **kwargs: Any) -> Tensor:
+    """Stored patterns as a non-empty ``(n_patterns, dim)`` tensor (rows are patterns)."""
+    kwargs.setdefault("shape", "(n_patterns, dim)")
+    _kind(kwargs)
+    t, _ = as_input(x, name, ranks=(2,), **kwargs)
+    return t
+
+
+def as_states(x: Any, dim: int, name: str = "state", **kwargs: Any) -> tuple[Tensor, Output]:
+    """States/queries as a ``(B, dim)`` tensor plus the :class:`Output` that restores the caller's form."""
+    kwargs.setdefault("shape", f"({dim},) or (batch, {dim})")
+    _kind(kwargs)
+    return as_input(x, name, ranks=(1, 2), dim=dim, **kwargs)
+
+
+def to_tensor(
+    x: Any,
+    name: str,
+    *,
+    dtype: torch.dtype | None = None,
+    device: torch.device | str | None = None,
+    allow_int: bool = False,
+    finite: bool = True,
+) -> Tensor:
+    """Any-rank array input through :func:`as_input` (empty allowed), then cast to ``dtype``/``device``."""
+    t, _ = as_input(
+        x,
+        name,
+        kind="any" if allow_int else "float",
+        ranks=range(0, 33),
+        shape="any",
+        finite=finite,
+        nonempty=False,
+        dtype=dtype,
+    )
+    if dtype is not None or device is not None:
+        t = t.to(dtype=dtype or t.dtype, device=device)
+    return t
+
+
+def refuse_unknown(options: dict[str, Any], valid: Iterable[str], what: str) -> None:
+    """Raise naming the first key of ``options`` not in ``valid`` (and listing the valid ones)."""
+    valid = sorted(valid)
+    for key in options:
+        if key not in valid:
+            raise HopfieldInputError(
+                f"{what} has no option {key!r}; its options: {', '.join(valid) or 'none'}",
+                argument=key,
+                expected=f"one of {', '.join(valid) or 'none'}",
+                received=key,
+            )

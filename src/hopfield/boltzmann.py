@@ -31,8 +31,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from hopfield._arrays import Output, as_states, is_numpy, to_tensor
-from hopfield._validate import check_binary, check_dim, check_int, check_rank
+from hopfield._arrays import Output, is_numpy
+from hopfield._validate import as_states, check_binary, check_dim, check_int, check_rank, to_tensor
 from hopfield.classical import ClassicalHopfield
 from hopfield.functional.classical import decide
 from hopfield.functional.classical_dynamics import SMALL_WORK, one_thread

@@ -12,10 +12,12 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from hopfield._arrays import Output, as_patterns, as_states, to_tensor
+from hopfield._arrays import Output
 from hopfield._random import make_generator
 from hopfield._result import Retrieval
 from hopfield._validate import (
+    as_patterns,
+    as_states,
     check_binary,
     check_choice,
     check_dim,
@@ -23,6 +25,7 @@ from hopfield._validate import (
     check_nonnegative,
     check_positive,
     check_rank,
+    to_tensor,
 )
 from hopfield.functional import classical as F
 from hopfield.functional.classical import DYNAMICS, LEARNING_RULES, Couplings
@@ -147,7 +150,7 @@ class ClassicalHopfield:
     >>> x = np.array([[1, -1, 1, -1, 1, -1], [1, 1, 1, -1, -1, -1]])
     >>> net = ClassicalHopfield(x, rule="pseudoinverse")
     >>> net.retrieve(np.array([1, -1, 1, -1, 1, 1]), dynamics="async", seed=0).state
-    array([ 1., -1.,  1., -1.,  1., -1.], dtype=float32)
+    array([ 1, -1,  1, -1,  1, -1])
     """
 
     def __init__(

@@ -17,10 +17,17 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from hopfield._arrays import as_patterns, to_tensor
 from hopfield._ode_network import Stability, _check_adjoint, _ODENetwork
 from hopfield._random import make_generator
-from hopfield._validate import check_choice, check_dim, check_int, check_positive, check_rank
+from hopfield._validate import (
+    as_patterns,
+    check_choice,
+    check_dim,
+    check_int,
+    check_positive,
+    check_rank,
+    to_tensor,
+)
 from hopfield.functional import continuous as C
 
 __all__ = ["ContinuousTimeHopfield", "Stability", "resolve_activation"]

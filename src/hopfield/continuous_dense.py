@@ -15,9 +15,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from hopfield._arrays import to_tensor
 from hopfield._ode_network import _ODENetwork
-from hopfield._validate import check_dim, check_positive, check_rank
+from hopfield._validate import check_dim, check_positive, check_rank, to_tensor
 from hopfield.functional import continuous_dense as D
 
 __all__ = ["ContinuousDenseMemory"]

@@ -13,10 +13,10 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from hopfield._arrays import Output, as_patterns, as_states
+from hopfield._arrays import Output
 from hopfield._random import make_generator
 from hopfield._result import Retrieval
-from hopfield._validate import check_binary, check_choice, check_int, check_positive
+from hopfield._validate import as_patterns, as_states, check_binary, check_choice, check_int, check_positive
 from hopfield.functional import dense as F
 
 __all__ = ["INTERACTIONS", "ORDERS", "DenseAssociativeMemory"]

@@ -7,41 +7,53 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from hopfield._arrays import Output, as_patterns, as_states, is_numpy
+from hopfield._arrays import Output, is_numpy
+from hopfield._deprecation import renamed_arguments
+from hopfield._errors import input_error
+from hopfield._network import Network
 from hopfield._result import Retrieval
-from hopfield._validate import check_int, check_nonnegative, check_positive
+from hopfield._tolerances import compute_dtype, tolerances
+from hopfield._validate import (
+    as_patterns,
+    as_states,
+    check_bool,
+    check_int,
+    check_nonnegative,
+    check_optional_int,
+    check_positive,
+    check_seed,
+)
 from hopfield.functional import modern as F
 
 __all__ = ["ModernHopfield", "default_tol"]
 
-_DEFAULT_TOL = {torch.float64: 1e-10, torch.float32: 1e-5, torch.float16: 1e-2, torch.bfloat16: 1e-2}
-
 
 def default_tol(dtype: torch.dtype, scale: float = 1.0) -> float:
-    """Default stopping tolerance for retrieval: a dtype-dependent relative step times ``max(1, scale)``."""
-    return _DEFAULT_TOL.get(dtype, 1e-5) * max(1.0, scale)
+    """Default stopping tolerance for retrieval: the dtype's relative step times ``max(1, scale)``."""
+    return tolerances(dtype).retrieve * max(1.0, scale)
 
 
-class ModernHopfield:
+class ModernHopfield(Network):
     """Modern Hopfield network with continuous states: energy (3), update (17) of 004.
 
     Parameters
     ----------
     patterns:
-        Stored patterns as rows, ``(N, d)``, float32 or float64 (torch or NumPy). The seeds' ``X`` is
+        Stored patterns as rows, ``(N, d)``, a floating dtype (torch or NumPy). The seeds' ``X`` is
         ``patterns.T``.
     beta:
         Inverse temperature, a positive finite number.
     chunk_size:
         Patterns per chunk for the online log-sum-exp merge; ``None`` picks one so that a
-        ``(B, chunk)`` block holds about 2M entries.
+        ``(B, chunk)`` block holds about 1M entries.
     backend:
         ``"auto"`` (default: the fused SDPA kernel on the CPU, the chunked merge elsewhere or when
         ``chunk_size`` is given), ``"chunked"``, ``"sdpa"`` or ``"materialized"``; see
-        :func:`hopfield.functional.update`.
+        :func:`hopfield.functional.modern.update`.
 
-    Computation happens in the dtype and on the device of the state passed in (the patterns are cast
-    once per dtype/device and cached). NumPy states give NumPy results.
+    Computation happens on the device of the state passed in (NumPy states: the patterns' device), in
+    its dtype (float16/bfloat16 states are computed in float32 and the results cast back); the patterns
+    are cast through a bounded cache. NumPy states give NumPy results.
 
     Examples
     --------
@@ -50,6 +62,8 @@ class ModernHopfield:
     >>> net.retrieve(np.array([0.9, 0.2, 0.1])).state.round(3)
     array([0.999, 0.   , 0.   ])
     """
+
+    _stored = ("patterns",)
 
     def __init__(
         self,
@@ -61,34 +75,44 @@ class ModernHopfield:
     ) -> None:
         self.patterns = as_patterns(patterns)
         self.beta = check_positive(beta, "beta")
-        self.chunk_size = None if chunk_size is None else check_int(chunk_size, "chunk_size")
+        self.chunk_size = check_optional_int(chunk_size, "chunk_size")
         F.UPDATE_BACKENDS.get(backend)
         self.backend = backend
         self._numpy_patterns = is_numpy(patterns)
-        self._cache: dict[tuple[torch.dtype, torch.device], Tensor] = {}
+        self._init_cache()
 
     # ------------------------------------------------------------------ helpers
     @property
     def n_patterns(self) -> int:
         """N, the number of stored patterns."""
-        return self.patterns.shape[0]
+        return int(self.patterns.shape[0])
 
     @property
     def dim(self) -> int:
         """d, the dimension of a pattern."""
-        return self.patterns.shape[1]
+        return int(self.patterns.shape[1])
 
     @property
     def max_norm(self) -> float:
         """M, the largest pattern norm (004 eq. (2))."""
-        return float(F.max_norm(self.patterns))
+        return float(F.max_norm(self.patterns.to(compute_dtype(self.patterns.dtype))))
 
     def _states(self, state: Any, name: str = "state") -> tuple[Tensor, Tensor, Output]:
-        xi, out = as_states(state, self.dim, name)
+        xi, out = as_states(state, self.dim, name, device=self.device)
+        xi = xi.to(compute_dtype(xi.dtype))
         key = (xi.dtype, xi.device)
-        if key not in self._cache:
-            self._cache[key] = self.patterns.to(dtype=xi.dtype, device=xi.device)
-        return xi, self._cache[key], out
+        if key == (self.patterns.dtype, self.patterns.device):
+            return xi, self.patterns, out
+        return xi, self._cast(key, lambda: self.patterns.to(dtype=key[0], device=key[1])), out
+
+    def _check_backend(self, xi: Tensor, x: Tensor) -> None:
+        if self.backend == "sdpa" and not F.sdpa_safe(xi, x, self.beta):
+            raise input_error(
+                "beta",
+                f"small enough that beta |xi| M stays inside {xi.dtype}'s range for backend 'sdpa' "
+                "(the fused kernel scales unshifted scores); use backend 'auto' or 'chunked'",
+                self.beta,
+            )
 
     # ------------------------------------------------------------------ the network
     def energy(self, state: Any) -> Any:
@@ -99,14 +123,17 @@ class ModernHopfield:
     def update(self, state: Any) -> Any:
         """One update (17) of 004, ``X softmax(beta X^T xi)``; same shape as ``state``."""
         xi, x, out = self._states(state)
-        return out(F.update(xi, x, self.beta, self.chunk_size, self.backend))
+        self._check_backend(xi, x)
+        return out.state(F.update(xi, x, self.beta, self.chunk_size, self.backend))
 
+    @renamed_arguments()
     def retrieve(
         self,
         state: Any,
+        *,
         max_steps: int = 100,
         tol: float | None = None,
-        *,
+        seed: int | torch.Generator | None = None,
         return_weights: bool = False,
         topk: int | None = None,
     ) -> Retrieval:
@@ -120,48 +147,50 @@ class ModernHopfield:
             At most this many updates per query (>= 1).
         tol:
             Stopping threshold on the largest coordinate change; default ``1e-5 max(1, M)`` in float32,
-            ``1e-10 max(1, M)`` in float64.
+            ``1e-10 max(1, M)`` in float64 (``hopfield._tolerances``).
+        seed:
+            Accepted for a uniform API; the modern update is deterministic and uses no randomness.
         return_weights:
             Also return the final ``(B, N)`` softmax weights (materializes them: asked for explicitly).
         topk:
-            Also return the ``k`` largest final weights and their indices, computed chunk by chunk.
+            Also return the ``k`` largest final weights and their indices (``1 <= k <= N``), computed
+            chunk by chunk.
 
         Returns
         -------
         Retrieval
-            ``state``, ``steps``, ``converged``, ``energy`` and, on request, ``weights`` or
-            ``topk_weights``/``topk_indices``.
+            ``state``, ``steps``, ``converged``, ``energy``, ``cycle`` (all False) and, on request,
+            ``weights`` or ``topk_weights``/``topk_indices``.
         """
         max_steps = check_int(max_steps, "max_steps")
-        if topk is not None:
-            topk = check_int(topk, "topk")
+        topk = check_optional_int(topk, "topk", maximum=self.n_patterns)
+        return_weights = check_bool(return_weights, "return_weights")
+        check_seed(seed)
         xi, x, out = self._states(state)
         tol = default_tol(xi.dtype, self.max_norm) if tol is None else check_nonnegative(tol, "tol")
+        self._check_backend(xi, x)
         raw = F.retrieve(xi, x, self.beta, max_steps, tol, self.chunk_size, self.backend)
-        values: dict[str, Tensor | None] = {
-            "state": raw.state,
-            "steps": raw.steps,
-            "converged": raw.converged,
-            "energy": F.energy(raw.state, x, self.beta, self.chunk_size),
-        }
+        more: dict[str, Tensor | None] = {}
         if return_weights:
-            values["weights"] = F.update_weights(raw.state, x, self.beta)
+            more["weights"] = F.update_weights(raw.state, x, self.beta)
         if topk is not None:
-            w, i = F.topk_weights(raw.state, x, self.beta, topk, self.chunk_size)
-            values["topk_weights"], values["topk_indices"] = w, i
-        return Retrieval.build(out, **values)
+            more["topk_weights"], more["topk_indices"] = F.topk_weights(
+                raw.state, x, self.beta, topk, self.chunk_size
+            )
+        return Retrieval.from_raw(raw, out, F.energy(raw.state, x, self.beta, self.chunk_size), **more)
 
     def separation(self) -> Any:
         """Separation ``Delta_i`` of each stored pattern, eq. (286) of 004; needs N >= 2. Shape (N,)."""
         if self.n_patterns < 2:
-            raise ValueError(
-                f"patterns must have at least 2 rows to define a separation, got {self.n_patterns}"
+            raise input_error(
+                "patterns", "at least 2 rows to define a separation", f"{self.n_patterns}", verb="have"
             )
-        out = Output(numpy=self._numpy_patterns)
-        return out(F.separation(self.patterns, self.chunk_size), batch_axis=False)
+        out = Output(numpy=self._numpy_patterns, state_dtype=self.patterns.dtype)
+        x = self.patterns.to(compute_dtype(self.patterns.dtype))
+        return out(F.separation(x, self.chunk_size), batch_axis=False)
 
     def __repr__(self) -> str:
         return (
             f"ModernHopfield(n_patterns={self.n_patterns}, dim={self.dim}, beta={self.beta}, "
-            f"dtype={self.patterns.dtype})"
+            f"dtype={self.patterns.dtype}, device={self.device})"
         )

@@ -14,8 +14,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from hopfield._arrays import Output, as_states, is_numpy
-from hopfield._validate import check_int, check_positive
+from hopfield._arrays import Output, is_numpy
+from hopfield._validate import as_states, check_int, check_positive
 from hopfield.functional import modern as F
 from hopfield.theory._separation import _patterns
 

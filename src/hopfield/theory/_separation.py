@@ -11,8 +11,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from hopfield._arrays import Output, as_patterns, is_numpy
-from hopfield._validate import check_int, check_positive
+from hopfield._arrays import Output, is_numpy
+from hopfield._validate import as_patterns, check_int, check_positive
 from hopfield.functional import modern as F
 
 __all__ = ["max_norm", "pattern_spread", "separation", "sphere_radius"]

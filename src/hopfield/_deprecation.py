@@ -1,0 +1,50 @@
+"""Deprecated argument names: kept for one release, they warn (``FutureWarning``) and still work."""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from hopfield._errors import HopfieldInputError
+
+__all__ = ["renamed_arguments", "warn_deprecated"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def warn_deprecated(old: str, new: str, where: str, stacklevel: int = 3) -> None:
+    """Warn that ``old`` is a deprecated name of ``new`` in ``where``."""
+    warnings.warn(
+        f"{where}: the argument {old!r} is deprecated and will be removed in the next release; use {new!r}",
+        FutureWarning,
+        stacklevel=stacklevel,
+    )
+
+
+def renamed_arguments(**renames: str) -> Callable[[F], F]:
+    """Accept ``old=value`` for each ``old=new`` pair, warning once per call and passing ``new=value``.
+
+    Giving both the old and the new name raises :class:`~hopfield.HopfieldInputError`.
+    """
+
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            for old, new in renames.items():
+                if old in kwargs:
+                    if new in kwargs:
+                        raise HopfieldInputError(
+                            f"{fn.__qualname__}: give {new!r} only, not also its deprecated name {old!r}",
+                            argument=old,
+                            expected=f"only {new!r}",
+                            received=old,
+                        )
+                    warn_deprecated(old, new, fn.__qualname__)
+                    kwargs[new] = kwargs.pop(old)
+            return fn(*args, **kwargs)
+
+        return inner  # type: ignore[return-value]
+
+    return wrap

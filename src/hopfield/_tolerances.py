@@ -1,0 +1,93 @@
+"""Every dtype-dependent tolerance of the library, in one table.
+
+The library's defaults (stopping thresholds, ODE tolerances, tie tolerances) and the tests' comparison
+tolerances both read from here, so that a change of precision is one edit. ``float16`` and ``bfloat16``
+have entries wherever the family computes in that dtype; families that compute half-precision input in
+float32 (see ``docs/conventions.md``) use the float32 row and cast the result back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+__all__ = ["TOLERANCES", "Tolerances", "compute_dtype", "tolerances"]
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    """The tolerances of one dtype.
+
+    Attributes
+    ----------
+    eps:
+        Machine epsilon of the dtype.
+    retrieve:
+        Default stopping threshold of fixed-point iterations, relative to ``max(1, scale)`` (modern
+        network: the largest coordinate change; ``scale`` is the largest pattern norm).
+    ode_rtol, ode_atol:
+        Default relative and absolute tolerances of adaptive ODE solvers.
+    speed:
+        Default threshold on ``max |dx/dt|`` that ends a relaxation of an ODE network.
+    rtol, atol:
+        Comparison tolerances for results computed in this dtype (tests, internal self-checks).
+    """
+
+    eps: float
+    retrieve: float
+    ode_rtol: float
+    ode_atol: float
+    speed: float
+    rtol: float
+    atol: float
+
+
+TOLERANCES: dict[torch.dtype, Tolerances] = {
+    torch.float64: Tolerances(
+        eps=torch.finfo(torch.float64).eps,
+        retrieve=1e-10,
+        ode_rtol=1e-7,
+        ode_atol=1e-9,
+        speed=1e-8,
+        rtol=1e-10,
+        atol=1e-10,
+    ),
+    torch.float32: Tolerances(
+        eps=torch.finfo(torch.float32).eps,
+        retrieve=1e-5,
+        ode_rtol=1e-5,
+        ode_atol=1e-7,
+        speed=1e-4,
+        rtol=1e-5,
+        atol=1e-5,
+    ),
+    torch.float16: Tolerances(
+        eps=torch.finfo(torch.float16).eps,
+        retrieve=1e-2,
+        ode_rtol=1e-5,
+        ode_atol=1e-7,
+        speed=1e-4,
+        rtol=1e-2,
+        atol=1e-2,
+    ),
+    torch.bfloat16: Tolerances(
+        eps=torch.finfo(torch.bfloat16).eps,
+        retrieve=2e-2,
+        ode_rtol=1e-5,
+        ode_atol=1e-7,
+        speed=1e-4,
+        rtol=2e-2,
+        atol=2e-2,
+    ),
+}
+
+
+def tolerances(dtype: torch.dtype) -> Tolerances:
+    """The :class:`Tolerances` of a floating ``dtype`` (float32's for any other dtype)."""
+    return TOLERANCES.get(dtype, TOLERANCES[torch.float32])
+
+
+def compute_dtype(dtype: torch.dtype) -> torch.dtype:
+    """The dtype a family that cannot work in half precision computes in: float32 for float16/bfloat16."""
+    return torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
