@@ -48,10 +48,5 @@ def write_json(path: str | os.PathLike[str], data: Any) -> Path:
 
 
 def save_figure(path: str | os.PathLike[str], fig: Any, dpi: int = 120) -> Path:
-    """Save a matplotlib figure as PNG atomically and close it."""
-    import matplotlib.pyplot as plt
-
-    try:
-        return atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=dpi, bbox_inches="tight"))
-    finally:
-        plt.close(fig)
+    """Save a ``matplotlib.figure.Figure`` as PNG atomically (no pyplot, no backend change)."""
+    return atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=dpi, bbox_inches="tight"))

@@ -1,8 +1,11 @@
 """Named experiments that reproduce the seeds' results: ``hopfield reproduce NAME``.
 
-Each experiment lives in its own module in this package and registers itself with :func:`experiment`.
-A run gets a :class:`Context` and returns a :class:`Report`; :func:`run` writes ``results.json``,
-``summary.md`` and the PNG figures into ``out/NAME/`` atomically. Modules are imported on first use, so
+Each experiment lives in a module of this package and registers itself with :func:`register` as three
+functions: ``compute(ctx) -> data`` (a JSON-able dict: the numbers), ``plot(data) -> {stem: Figure}``
+(``matplotlib.figure.Figure`` objects made with :mod:`hopfield.plotting`, no global backend change) and
+``summarize(data) -> str`` (markdown that sets our numbers beside the seed's). :func:`run` calls them and
+writes ``results.json``, ``summary.md`` and the PNG figures into ``out/NAME/`` atomically. Long
+experiments checkpoint into ``ctx.work_dir`` and resume from it. Modules are imported on first use, so
 importing :mod:`hopfield` stays cheap.
 """
 
@@ -10,14 +13,14 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from hopfield._io import save_figure, write_json, write_text
 from hopfield._registry import Registry
 
-__all__ = ["Context", "Experiment", "Report", "experiment", "registry", "run"]
+__all__ = ["Context", "Experiment", "Report", "experiment", "register", "registry", "run"]
 
 #: Modules of this package that define experiments (each registers on import).
 MODULES = ["modern", "continuous", "theory", "statmech", "classical", "dense"]
@@ -26,13 +29,15 @@ MODULES = ["modern", "continuous", "theory", "statmech", "classical", "dense"]
 @dataclass
 class Context:
     """What an experiment run gets: ``quick`` (a reduced run for CI and smoke tests), ``seed``,
-    ``data_dir`` (for MNIST / digit patterns, or None for ``$HOPFIELD_DATA_DIR``) and ``progress``
-    (wraps an iterable to show progress, e.g. tqdm; identity when quiet)."""
+    ``data_dir`` (for MNIST / digit patterns, or None for ``$HOPFIELD_DATA_DIR``), ``progress``
+    (wraps an iterable to show progress, e.g. tqdm; identity when quiet) and ``work_dir`` (the run's
+    output folder, where long runs keep checkpoints to resume from; None: no checkpoints)."""
 
     quick: bool = False
     seed: int = 0
     data_dir: str | None = None
     progress: Callable[..., Any] = field(default=lambda it, **kw: it)
+    work_dir: Path | None = None
 
 
 @dataclass
@@ -60,13 +65,34 @@ _loaded = False
 
 
 def experiment(name: str, description: str, seed_ref: str) -> Callable[[Callable[[Context], Report]], Any]:
-    """Decorator registering ``fn(ctx) -> Report`` under ``name``."""
+    """Decorator registering ``fn(ctx) -> Report`` under ``name`` (prefer :func:`register`)."""
 
     def add(fn: Callable[[Context], Report]) -> Callable[[Context], Report]:
         _REGISTRY.register(name)(Experiment(name, description, seed_ref, fn))
         return fn
 
     return add
+
+
+def register(
+    name: str,
+    description: str,
+    seed_ref: str,
+    *,
+    compute: Callable[[Context], dict[str, Any]],
+    plot: Callable[[dict[str, Any]], dict[str, Any]],
+    summarize: Callable[[dict[str, Any]], str],
+) -> None:
+    """Register an experiment as ``compute`` (numbers), ``plot`` (figures) and ``summarize`` (markdown).
+
+    Each piece can be called on its own: ``data = compute(ctx)`` in a notebook, then ``plot(data)``.
+    """
+
+    def fn(ctx: Context) -> Report:
+        data = compute(ctx)
+        return Report(data, summarize(data), plot(data))
+
+    _REGISTRY.register(name)(Experiment(name, description, seed_ref, fn))
 
 
 def registry() -> Registry[Experiment]:
@@ -82,9 +108,11 @@ def registry() -> Registry[Experiment]:
 def run(name: str, out: str | Path, ctx: Context | None = None) -> tuple[Report, Path]:
     """Run experiment ``name`` and write its report into ``out/name/``; returns the report and folder."""
     exp = registry().get(name)
-    ctx = ctx or Context()
-    report = exp.fn(ctx)
     folder = Path(out) / name
+    ctx = ctx or Context()
+    if ctx.work_dir is None:
+        ctx = replace(ctx, work_dir=folder)
+    report = exp.fn(ctx)
     results = {"experiment": name, "seed_ref": exp.seed_ref, "quick": ctx.quick, "seed": ctx.seed}
     results.update(report.results)
     write_json(folder / "results.json", results)
