@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import hypothesis.strategies as st
@@ -110,3 +111,111 @@ def test_online_merge_no_overflow_at_extreme_logits() -> None:
     k = torch.randn(20, 3) * 1e3
     out = softmax_average(q, k, k, 1e6, 7)
     assert torch.isfinite(out).all()
+
+
+# ------------------------------------------------------------------------------- the one merge (LsePartial)
+def _parts(scores: torch.Tensor, values: torch.Tensor, beta: float, cuts: list[int]) -> list:
+    from hopfield.functional.lse import block_partial
+
+    edges = [0, *cuts, scores.shape[1]]
+    return [
+        block_partial(scores[:, a:b].clone(), values[a:b], beta, precise=True)
+        for a, b in itertools.pairwise(edges)
+        if b > a
+    ]
+
+
+@given(
+    st.integers(1, 4),
+    st.integers(2, 30),
+    st.floats(1e-6, 1e6),
+    st.lists(st.integers(1, 29), max_size=5),
+    st.integers(0, 2**31 - 1),
+)
+def test_merge_of_any_partition_equals_the_plain_formula(
+    b: int, n: int, beta: float, cuts: list[int], seed: int
+) -> None:
+    """Merging the parts of any partition of the scores, in any order, gives the plain softmax average,
+    lse and log-mean-exp (float64; every beta in [1e-6, 1e6]: finite, no NaN)."""
+    from hopfield.functional.lse import merge_all
+
+    g = torch.Generator().manual_seed(seed)
+    scores = torch.randn(b, n, generator=g, dtype=torch.float64) * 10
+    values = torch.randn(n, 3, generator=g, dtype=torch.float64)
+    cuts = sorted({c for c in cuts if c < n})
+    parts = _parts(scores, values, beta, cuts)
+    perm = torch.randperm(len(parts), generator=g).tolist()
+    total = merge_all(parts[i] for i in perm)
+    plain = torch.softmax(beta * (scores - scores.amax(-1, keepdim=True)), dim=-1) @ values
+    assert torch.isfinite(total.average()).all()
+    assert_close(total.average(), plain, scale=10)
+    assert_close(total.lse(), lse(beta, scores), scale=10)
+    assert_close(total.log_mean_exp(), log_mean_exp(beta, scores), scale=10)
+    assert total.count == n
+
+
+def test_rescale_then_sum_is_the_all_reduce_form_of_the_merge() -> None:
+    """What the sharded memory does: all-reduce MAX of m, rescale every part to it, all-reduce SUM."""
+    from hopfield.functional.lse import LsePartial, merge_all, rescale
+
+    g = torch.Generator().manual_seed(3)
+    scores = torch.randn(4, 40, generator=g, dtype=torch.float64) * 5
+    values = torch.randn(40, 2, generator=g, dtype=torch.float64)
+    parts = _parts(scores, values, 0.8, [7, 19, 33])
+    top = torch.stack([p.m for p in parts]).amax(dim=0)
+    scaled = [rescale(p, top) for p in parts]
+    summed = LsePartial(top, tuple(sum(ts) for ts in zip(*(p.terms for p in scaled), strict=True)), 0.8)
+    assert_close(summed.average(), merge_all(parts).average())
+    assert_close(summed.lse(), merge_all(parts).lse())
+
+
+def test_empty_part_is_the_identity_of_the_merge() -> None:
+    from hopfield.functional.lse import LsePartial, merge
+
+    scores = torch.randn(3, 5, dtype=torch.float64)
+    values = torch.randn(5, 2, dtype=torch.float64)
+    (p,) = _parts(scores, values, 1.5, [])
+    empty = LsePartial.empty([(3,), (3, 2)], scores, 1.5, precise=True)
+    for m in (merge(empty, p), merge(p, empty)):
+        assert_close(m.average(), p.average())
+        assert_close(m.log_mean_exp(), p.log_mean_exp())
+    both_empty = merge(empty, empty)
+    assert not torch.isnan(both_empty.terms[1]).any()
+
+
+def test_from_average_enters_a_fused_kernels_output() -> None:
+    """A part given as (average, log-sum-exp) — what a flash kernel returns — merges like any other."""
+    from hopfield.functional.lse import LsePartial, merge
+
+    g = torch.Generator().manual_seed(5)
+    scores = torch.randn(2, 12, generator=g, dtype=torch.float64)
+    values = torch.randn(12, 3, generator=g, dtype=torch.float64)
+    a, b = _parts(scores, values, 2.0, [6])
+    fused = LsePartial.from_average(a.average(), a.log_sum(), 2.0)
+    assert_close(merge(fused, b).average(), merge(a, b).average())
+    assert_close(merge(fused, b).lse(), lse(2.0, scores))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("beta", [1e-6, 1.0, 1e6, 1e300])
+def test_huge_and_tiny_beta_stay_finite(dtype: torch.dtype, beta: float) -> None:
+    """Scores are shifted before beta multiplies them, and beta is capped at the dtype's range, so
+    beta = 1e300 in float32 gives the argmax (no inf * 0 = NaN)."""
+    q = torch.tensor([[0.9, 0.2, 0.1]], dtype=dtype)
+    k = torch.eye(3, dtype=dtype)
+    out = softmax_average(q, k, k, beta)
+    assert torch.isfinite(out).all()
+    assert torch.isfinite(lse(beta, q @ k.T)).all() and torch.isfinite(softmax(beta, q @ k.T)).all()
+    if beta >= 1e6:
+        assert_close(out, torch.tensor([[1.0, 0, 0]], dtype=dtype), dtype)
+
+
+def test_per_row_beta_tensor() -> None:
+    """beta may be a (B,) tensor (one inverse temperature per row), e.g. per head."""
+    g = torch.Generator().manual_seed(1)
+    q = torch.randn(3, 4, generator=g, dtype=torch.float64)
+    k = torch.randn(9, 4, generator=g, dtype=torch.float64)
+    betas = torch.tensor([0.1, 1.0, 7.0], dtype=torch.float64)
+    got = softmax_average(q, k, k, betas, chunk_size=4)
+    for r in range(3):
+        assert_close(got[r], softmax_average(q[r : r + 1], k, k, float(betas[r]))[0])

@@ -306,15 +306,21 @@ def as_input(
     if dim is not None:
         check_dim(t, name, dim, other)
     state_dtype = t.dtype
-    if numpy_in and device is not None:
-        t = t.to(device=device)
-    if not floating:
-        t = t.to(dtype or torch.get_default_dtype())
     if finite:
         check_finite(t, name)
+    if numpy_in and device is not None:
+        t = t.to(device=device)
+    is_bool = t.dtype == torch.bool
+    if not floating:
+        t = t.to(dtype or torch.get_default_dtype())
+    if is_bool and kind == "binary":  # True is +1, False is -1 (with or without zero_one)
+        t = 2 * t - 1
+        zero_one_map = False
+    else:
+        zero_one_map = zero_one
     if kind == "binary":
-        check_binary(t, name, zero_one=zero_one)
-        if zero_one:
+        check_binary(t, name, zero_one=zero_one_map)
+        if zero_one_map:
             t = 2 * t - 1
     if batch is None:
         batch = set(ranks) == {1, 2}
