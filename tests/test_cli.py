@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 
 import pytest
 
@@ -73,3 +74,58 @@ def test_unknown_experiment_lists_valid_names(capsys) -> None:
     assert main(["reproduce", "no-such-thing"]) == 2
     err = capsys.readouterr().err
     assert "name must be a known experiment" in err and "modern-one-step" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["demo", "--per-class", "-3"], r"argument --per-class: must be an integer in \[1, 174\], got -3"),
+        (
+            ["demo", "--per-class", "10000"],
+            r"argument --per-class: must be an integer in \[1, 174\], got 10000",
+        ),
+        (["demo", "--seed", "-1"], r"argument --seed: must be an integer in \[0, 4294967295\], got -1"),
+        (["reproduce", "modern-beta", "--seed", "x"], r"argument --seed: must be an integer .*got 'x'"),
+    ],
+)
+def test_bad_options_name_the_option(argv: list[str], message: str, capsys) -> None:
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    assert re.search(message, capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("command", [["demo", "--quiet"], ["reproduce", "modern-beta", "--quick", "--quiet"]])
+def test_unusable_out_fails_before_any_work(command: list[str], tmp_path, capsys, monkeypatch) -> None:
+    """A file, or a folder under one, as --out: refused at once, naming --out (no traceback, no work)."""
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    ran = []
+    monkeypatch.setattr("hopfield.demo.run_demo", lambda *a, **k: ran.append(1))
+    for out in (afile, afile / "x"):
+        with pytest.raises(SystemExit) as e:
+            main([*command, "--out", str(out)])
+        assert e.value.code == 2
+        assert "argument --out: must be" in capsys.readouterr().err
+    assert not ran
+
+
+def test_cli_catches_only_the_librarys_input_errors(monkeypatch, capsys) -> None:
+    """A bug (any other exception) surfaces with its traceback; --debug re-raises input errors too."""
+    import hopfield.demo
+
+    def bug(*a, **k):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(hopfield.demo, "run_demo", bug)
+    with pytest.raises(ZeroDivisionError):
+        main(["demo", "--quiet", "--out", "/tmp/hopfield-cli-test"])
+
+    def bad(*a, **k):
+        raise hopfield.HopfieldInputError("beta must be positive, got -1", argument="beta")
+
+    monkeypatch.setattr(hopfield.demo, "run_demo", bad)
+    assert main(["demo", "--quiet", "--out", "/tmp/hopfield-cli-test"]) == 2
+    assert "hopfield: error: beta must be positive" in capsys.readouterr().err
+    with pytest.raises(hopfield.HopfieldInputError):
+        main(["--debug", "demo", "--quiet", "--out", "/tmp/hopfield-cli-test"])

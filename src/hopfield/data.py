@@ -15,10 +15,12 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from hopfield._errors import input_error
 from hopfield._random import make_generator
-from hopfield._validate import check_nonnegative, check_probability
+from hopfield._validate import check_int, check_nonnegative, check_probability, check_seed
 
 __all__ = [
+    "DEMO_DIGITS_PER_CLASS",
     "binarize",
     "data_dir",
     "flip",
@@ -36,25 +38,36 @@ def data_dir(path: str | os.PathLike[str] | None = None) -> Path:
     """The data directory: ``path`` if given, else ``$HOPFIELD_DATA_DIR``; it must exist."""
     chosen = path if path is not None else os.environ.get(ENV_VAR)
     if chosen is None:
-        raise ValueError(
-            f"data_dir must be given or {ENV_VAR} set to the folder holding mnist/ and digit-patterns/, "
-            "got neither"
+        raise input_error(
+            "data_dir",
+            f"given, or {ENV_VAR} set to the folder holding mnist/ and digit-patterns/",
+            "neither",
         )
     p = Path(chosen)
     if not p.is_dir():
-        raise ValueError(f"data_dir must be an existing directory, got {str(p)!r}")
+        raise input_error("data_dir", "an existing directory", repr(str(p)))
     return p
 
 
-def load_demo_digits(n_per_class: int = 4, seed: int = 0) -> tuple[Tensor, Tensor]:
+#: Images of the rarest class in scikit-learn's bundled digits (digit 8: 174 images).
+DEMO_DIGITS_PER_CLASS = 174
+
+
+def load_demo_digits(n_per_class: int = 4, seed: int | None = None) -> tuple[Tensor, Tensor]:
     """scikit-learn's bundled 8x8 digits scaled to [-1, 1]: ``(10 n_per_class, 64)`` float64 and labels.
 
-    The images are drawn per class with a seeded generator, so the set is the same on every machine.
+    The images are drawn per class with a generator seeded by ``seed`` (an integer: the same set on every
+    machine, as the demo does with seed 0; ``None``: a random set). ``n_per_class`` is at most
+    :data:`DEMO_DIGITS_PER_CLASS`.
     """
     from sklearn.datasets import load_digits
 
+    n_per_class = check_int(n_per_class, "n_per_class", 1, DEMO_DIGITS_PER_CLASS)
+    s = check_seed(seed)
+    if isinstance(s, torch.Generator):
+        s = int(torch.randint(0, 2**62, (1,), generator=s))
     digits = load_digits()
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(s)
     idx = np.concatenate(
         [rng.choice(np.flatnonzero(digits.target == c), n_per_class, replace=False) for c in range(10)]
     )
@@ -67,16 +80,21 @@ def _read_idx(path: Path, magic: int, name: str) -> np.ndarray:
         with gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb") as f:
             raw = f.read()
     except (OSError, EOFError) as exc:
-        raise ValueError(f"{name} must be a readable IDX file, got {str(path)!r}: {exc}") from exc
+        raise input_error(name, "a readable IDX file", f"{str(path)!r} ({exc})") from exc
     if len(raw) < 8 or int.from_bytes(raw[:4], "big") != magic:
-        raise ValueError(f"{name} must be an IDX file with magic number {magic}, got a corrupt header")
+        raise input_error(
+            name, f"an IDX file with magic number {magic}", f"a corrupt header in {str(path)!r}"
+        )
     ndim = raw[3]
     dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
     offset = 4 + 4 * ndim
     expected = int(np.prod(dims))
     if len(raw) - offset != expected:
-        raise ValueError(
-            f"{name} must hold {expected} bytes of data for shape {tuple(dims)}, got {len(raw) - offset}"
+        raise input_error(
+            name,
+            f"{expected} bytes of data for shape {tuple(dims)}",
+            f"{len(raw) - offset} in {str(path)!r}",
+            verb="hold",
         )
     return np.frombuffer(raw, dtype=np.uint8, offset=offset).reshape(dims)
 
@@ -87,7 +105,7 @@ def load_mnist(path: str | os.PathLike[str] | None = None) -> tuple[Tensor, Tens
     images = _read_idx(root / "t10k-images-idx3-ubyte.gz", 2051, "MNIST images")
     labels = _read_idx(root / "t10k-labels-idx1-ubyte.gz", 2049, "MNIST labels")
     if len(images) != len(labels):
-        raise ValueError(f"MNIST labels must match images, got {len(labels)} vs {len(images)}")
+        raise input_error("MNIST labels", f"{len(images)} labels, one per image", len(labels), verb="hold")
     return torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64))
 
 
@@ -108,13 +126,16 @@ def load_digit_patterns(path: str | os.PathLike[str] | None = None) -> tuple[Ten
             with Image.open(file) as im:
                 grey = np.asarray(im.convert("L"), dtype=np.float64)
         except OSError as exc:
-            raise ValueError(f"digit pattern {n} must be a readable PNG at {str(file)!r}: {exc}") from exc
+            raise input_error(f"digit pattern {n}", "a readable PNG", f"{str(file)!r} ({exc})") from exc
         rows.append(2.0 * grey.reshape(-1) / 255.0 - 1.0)
     return torch.from_numpy(np.stack(rows)), names
 
 
-def mask(x: Tensor, fraction: float, seed: int | torch.Generator | None = 0, fill: float = 0.0) -> Tensor:
-    """Set a random ``fraction`` of each row's entries to ``fill`` (exactly ``round(fraction d)`` of them)."""
+def mask(x: Tensor, fraction: float, seed: int | torch.Generator | None = None, fill: float = 0.0) -> Tensor:
+    """Set a random ``fraction`` of each row's entries to ``fill`` (exactly ``round(fraction d)`` of them).
+
+    ``seed=None`` draws a random mask; pass a seed or generator to reproduce one.
+    """
     fraction = check_probability(fraction, "fraction", closed_low=True)
     g = make_generator(seed)
     b, d = x.shape
@@ -125,15 +146,18 @@ def mask(x: Tensor, fraction: float, seed: int | torch.Generator | None = 0, fil
     return out
 
 
-def gaussian_noise(x: Tensor, sigma: float, seed: int | torch.Generator | None = 0) -> Tensor:
-    """``x + sigma * N(0, 1)``, seeded."""
+def gaussian_noise(x: Tensor, sigma: float, seed: int | torch.Generator | None = None) -> Tensor:
+    """``x + sigma * N(0, 1)`` (``seed=None``: random; pass a seed or generator to reproduce)."""
     sigma = check_nonnegative(sigma, "sigma")
     g = make_generator(seed)
     return x + sigma * torch.randn(x.shape, generator=g, dtype=x.dtype).to(x.device)
 
 
-def flip(x: Tensor, fraction: float, seed: int | torch.Generator | None = 0) -> Tensor:
-    """Flip the sign of exactly ``round(fraction d)`` random entries of each ±1 row."""
+def flip(x: Tensor, fraction: float, seed: int | torch.Generator | None = None) -> Tensor:
+    """Flip the sign of exactly ``round(fraction d)`` random entries of each ±1 row.
+
+    ``seed=None``: random; pass a seed or generator to reproduce.
+    """
     fraction = check_probability(fraction, "fraction", closed_low=True)
     g = make_generator(seed)
     b, d = x.shape

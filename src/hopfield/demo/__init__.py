@@ -71,12 +71,11 @@ def _slug(label: str) -> str:
 
 
 def _grid(images: list[tuple[str, Tensor]], n_examples: int, side: int) -> Any:
-    import matplotlib
+    from hopfield.plotting import subplots
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(n_examples, len(images), figsize=(1.5 * len(images), 1.3 * n_examples + 0.6))
+    fig, axes = subplots(
+        n_examples, len(images), figsize=(1.5 * len(images), 1.3 * n_examples + 0.6), squeeze=False
+    )
     for col, (title, batch) in enumerate(images):
         for row in range(n_examples):
             ax = axes[row, col]
