@@ -1,4 +1,4 @@
-"""Hand-written AIRR / plain / metadata files for the repertoire tests (``from repertoire_files import ...``)."""
+"""Hand-written AIRR, plain and metadata files for the repertoire tests (imported by them)."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ def reference(sequences: list[list[int]], min_length: int) -> np.ndarray:
 
 
 def ragged(sequences: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-    offsets = torch.tensor([0] + list(np.cumsum([len(s) for s in sequences])), dtype=torch.int64)
+    offsets = torch.tensor([0, *np.cumsum([len(s) for s in sequences]).tolist()], dtype=torch.int64)
     return torch.tensor([c for s in sequences for c in s], dtype=torch.uint8), offsets
 
 
@@ -54,7 +54,9 @@ def test_numpy_in_numpy_out_and_dtype() -> None:
     rep = Repertoire.from_sequences(["CASSLGQAYEQYF", "CASSPDRGNTEAFF"])
     f = sequence_features(rep.residues, rep.offsets, dtype=torch.float64)
     assert isinstance(f, np.ndarray) and f.dtype == np.float64 and f.shape == (2, 23, 14)
-    np.testing.assert_allclose(f, reference([list(rep.residues[:13]), list(rep.residues[13:])], 9), atol=1e-12)
+    np.testing.assert_allclose(
+        f, reference([list(rep.residues[:13]), list(rep.residues[13:])], 9), atol=1e-12
+    )
 
 
 @given(
@@ -65,29 +67,76 @@ def test_equals_the_slow_reference(sequences, min_length) -> None:
     got = sequence_features(*ragged(sequences), min_length=min_length, dtype=torch.float64)
     np.testing.assert_allclose(got.numpy(), reference(sequences, min_length), rtol=0, atol=1e-12)
     residue = got[:, :20].sum(1) == 1
-    torch.testing.assert_close(got[:, 20:].sum(1)[residue], torch.ones(int(residue.sum()), dtype=torch.float64))
+    torch.testing.assert_close(
+        got[:, 20:].sum(1)[residue], torch.ones(int(residue.sum()), dtype=torch.float64)
+    )
 
 
 def test_chunks_equal_the_whole(np_rng) -> None:
     seqs = [list(np_rng.integers(0, 20, size=int(n))) for n in np_rng.integers(1, 20, size=40)]
     res, off = ragged(seqs)
     whole = sequence_features(res, off, min_length=20)
-    parts = [sequence_features(*slice_sequences(res, off, a, min(a + 7, 40)), min_length=20) for a in range(0, 40, 7)]
+    parts = [
+        sequence_features(*slice_sequences(res, off, a, min(a + 7, 40)), min_length=20)
+        for a in range(0, 40, 7)
+    ]
     assert torch.equal(torch.cat(parts), whole)
 
 
 @pytest.mark.parametrize(
     ("residues", "offsets", "kwargs", "error", "match"),
     [
-        (torch.tensor([0, 20], dtype=torch.uint8), torch.tensor([0, 2]), {}, HopfieldInputError, r"residues must be amino-acid codes in \[0, 19\]"),
-        (torch.tensor([0, 1]), torch.tensor([0, 3]), {}, HopfieldInputError, r"offsets must be starting at 0 and ending at len\(residues\) = 2"),
-        (torch.tensor([0, 1]), torch.tensor([0, 2, 1, 2]), {}, HopfieldInputError, r"offsets must be non-decreasing"),
-        (torch.tensor([0.0, 1.0]), torch.tensor([0, 2]), {}, HopfieldTypeError, r"residues must be a 1-D integer array"),
-        (torch.tensor([0, 1]), torch.tensor([0, 2]), {"min_length": 0}, HopfieldInputError, r"min_length must be an integer >= 1"),
-        (torch.tensor([0, 1]), torch.tensor([0, 2]), {"dtype": torch.int32}, HopfieldTypeError, r"dtype must be a floating torch.dtype"),
-        ([0, 1], torch.tensor([0, 2]), {}, HopfieldTypeError, r"residues must be a torch.Tensor or a NumPy array, got list"),
+        (
+            torch.tensor([0, 20], dtype=torch.uint8),
+            torch.tensor([0, 2]),
+            {},
+            HopfieldInputError,
+            r"residues must be amino-acid codes in \[0, 19\]",
+        ),
+        (
+            torch.tensor([0, 1]),
+            torch.tensor([0, 3]),
+            {},
+            HopfieldInputError,
+            r"offsets must be starting at 0 and ending at len\(residues\) = 2",
+        ),
+        (
+            torch.tensor([0, 1]),
+            torch.tensor([0, 2, 1, 2]),
+            {},
+            HopfieldInputError,
+            r"offsets must be non-decreasing",
+        ),
+        (
+            torch.tensor([0.0, 1.0]),
+            torch.tensor([0, 2]),
+            {},
+            HopfieldTypeError,
+            r"residues must be a 1-D integer array",
+        ),
+        (
+            torch.tensor([0, 1]),
+            torch.tensor([0, 2]),
+            {"min_length": 0},
+            HopfieldInputError,
+            r"min_length must be an integer >= 1",
+        ),
+        (
+            torch.tensor([0, 1]),
+            torch.tensor([0, 2]),
+            {"dtype": torch.int32},
+            HopfieldTypeError,
+            r"dtype must be a floating torch.dtype",
+        ),
+        (
+            [0, 1],
+            torch.tensor([0, 2]),
+            {},
+            HopfieldTypeError,
+            r"residues must be a torch.Tensor or a NumPy array, got list",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_input(residues, offsets, kwargs, error, match) -> None:
     with pytest.raises(error, match=match):
         sequence_features(residues, offsets, **kwargs)

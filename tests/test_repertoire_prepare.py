@@ -8,7 +8,6 @@ import tracemalloc
 import numpy as np
 import pytest
 import torch
-from repertoire_files import AIRR_BAD, small_dataset, write
 from torch.utils.data import DataLoader
 
 from hopfield._io import NpyStreamWriter
@@ -24,6 +23,7 @@ from hopfield.repertoire import (
     simulate_repertoires,
     write_prepared,
 )
+from repertoire_files import AIRR_BAD, small_dataset, write
 
 pytest.importorskip("airr")
 
@@ -53,12 +53,21 @@ def test_round_trip_equals_reading_the_files(tmp_path) -> None:
         np.testing.assert_array_equal(stored.counts, direct.counts)
         assert stored.v_call == direct.v_call and stored.j_call is None is direct.j_call
         bag = ds[i]
-        assert bag.residues.dtype == torch.uint8 and torch.equal(bag.residues, torch.from_numpy(direct.residues))
+        assert bag.residues.dtype == torch.uint8 and torch.equal(
+            bag.residues, torch.from_numpy(direct.residues)
+        )
         assert bag.sequence_index.tolist() == list(range(len(direct))) and float(bag.label) == ds.labels[i]
     m = json.loads((out / "manifest.json").read_text())
     assert m["format"] == "hopfield-repertoire" and m["version"] == 1
     assert m["label_values"] == ["-", "+"] and m["n_sequences"] == 27
-    assert set(m["arrays"]) == {"residues", "sequence_offsets", "repertoire_offsets", "labels", "counts", "v_call"}
+    assert set(m["arrays"]) == {
+        "residues",
+        "sequence_offsets",
+        "repertoire_offsets",
+        "labels",
+        "counts",
+        "v_call",
+    }
     assert all(len(a["sha256"]) == 64 for a in m["arrays"].values())
 
 
@@ -83,7 +92,9 @@ def test_corruption_is_detected(tmp_path) -> None:
     with pytest.raises(PreparedFormatError, match=r"residues\.npy fails its checksum"):
         RepertoireDataset(out, verify=True)
     np.save(out / "labels.npy", np.zeros(5, np.int64))
-    with pytest.raises(PreparedFormatError, match=r"labels\.npy holds <i8 \[5\], the manifest says <i8 \[6\]"):
+    with pytest.raises(
+        PreparedFormatError, match=r"labels\.npy holds <i8 \[5\], the manifest says <i8 \[6\]"
+    ):
         RepertoireDataset(out)
     np.save(out / "labels.npy", np.array([0, 1, 0, 1, 0, 1]))
     (out / "counts.npy").write_bytes((out / "counts.npy").read_bytes()[:-8])
@@ -167,7 +178,15 @@ def test_collate_and_dataloader_with_a_worker(tmp_path) -> None:
     batches = list(DataLoader(ds, batch_size=4, collate_fn=collate_bags, num_workers=1))
     direct = collate_bags([ds[i] for i in range(4)])
     first = batches[0]
-    for name in ("residues", "sequence_offsets", "bag_offsets", "labels", "indices", "sequence_index", "implanted"):
+    for name in (
+        "residues",
+        "sequence_offsets",
+        "bag_offsets",
+        "labels",
+        "indices",
+        "sequence_index",
+        "implanted",
+    ):
         assert torch.equal(getattr(first, name), getattr(direct, name)), name
     assert first.bag_offsets.tolist() == [0, 50, 100, 150, 200] and first.n_bags == 4
     assert first.bag_ids().tolist() == [0] * 50 + [1] * 50 + [2] * 50 + [3] * 50

@@ -6,18 +6,6 @@ import builtins
 
 import numpy as np
 import pytest
-from repertoire_files import (
-    AIRR_BAD,
-    AIRR_CDR3,
-    AIRR_EMPTY,
-    AIRR_FULL,
-    AIRR_ONLY_BAD,
-    AIRR_SMALL,
-    PLAIN,
-    PLAIN_ONE_COLUMN,
-    small_dataset,
-    write,
-)
 
 from hopfield import HopfieldInputError
 from hopfield.repertoire import (
@@ -29,6 +17,18 @@ from hopfield.repertoire import (
     Repertoire,
     read_metadata,
     read_repertoire,
+)
+from repertoire_files import (
+    AIRR_BAD,
+    AIRR_CDR3,
+    AIRR_EMPTY,
+    AIRR_FULL,
+    AIRR_ONLY_BAD,
+    AIRR_SMALL,
+    PLAIN,
+    PLAIN_ONE_COLUMN,
+    small_dataset,
+    write,
 )
 
 pytest.importorskip("airr")
@@ -54,7 +54,10 @@ def test_airr_full_file_prefers_junction_and_reads_cdr3_on_request(tmp_path) -> 
     assert read_repertoire(path).sequences() == ["CASSLAPGATNEKLFF", "CASSYSGGYTF"]
     assert read_repertoire(path, sequence_column="cdr3_aa").sequences() == ["ASSLAPGATNEKLF", "ASSYSGGYT"]
     assert read_repertoire(path).counts is None
-    assert read_repertoire(write(tmp_path / "c.tsv", AIRR_CDR3)).sequences() == ["ASSLGQAYEQY", "ASSPDRGNTEAF"]
+    assert read_repertoire(write(tmp_path / "c.tsv", AIRR_CDR3)).sequences() == [
+        "ASSLGQAYEQY",
+        "ASSPDRGNTEAF",
+    ]
 
 
 def test_gzip_and_plain_files(tmp_path) -> None:
@@ -127,7 +130,10 @@ def test_metadata_ids_without_suffix_csv_and_other_folder(tmp_path) -> None:
     small_dataset(tmp_path)
     text = "sample_id,diagnosis\nr0,healthy\nr1,sick\n"
     meta = read_metadata(
-        write(tmp_path / "m.csv", text), label_column="diagnosis", positive="sick", repertoires_dir=tmp_path / "reps"
+        write(tmp_path / "m.csv", text),
+        label_column="diagnosis",
+        positive="sick",
+        repertoires_dir=tmp_path / "reps",
     )
     assert meta.files == (tmp_path / "reps" / "r0.tsv", tmp_path / "reps" / "r1.tsv")
     assert meta.labels.tolist() == [0, 1] and meta.label_values == ("healthy", "sick")
@@ -136,6 +142,8 @@ def test_metadata_ids_without_suffix_csv_and_other_folder(tmp_path) -> None:
 def test_metadata_naming_a_missing_file(tmp_path) -> None:
     small_dataset(tmp_path)
     text = "filename\tstatus\nreps/r0.tsv\t+\nreps/nope.tsv\t-\n"
-    with pytest.raises(MissingRepertoireError, match=r"m\.tsv:3: filename 'reps/nope\.tsv' names no file") as info:
+    with pytest.raises(
+        MissingRepertoireError, match=r"m\.tsv:3: filename 'reps/nope\.tsv' names no file"
+    ) as info:
         read_metadata(write(tmp_path / "m.tsv", text), label_column="status")
     assert info.value.line == 3 and info.value.received.endswith("nope.tsv")
