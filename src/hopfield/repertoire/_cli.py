@@ -107,7 +107,7 @@ def _add_simulate(verbs: Any) -> None:
 # ------------------------------------------------------------------------------------------- prepare
 def _prepare(args: argparse.Namespace) -> int:
     from hopfield._table import format_table
-    from hopfield.repertoire import MissingDependencyError, RepertoireDataset, prepare
+    from hopfield.repertoire import MissingDependencyError, prepare, read_manifest
 
     attributes: dict[str, Any] = {}
     truth = Path(args.metadata).parent / "simulation.json"
@@ -133,7 +133,7 @@ def _prepare(args: argparse.Namespace) -> int:
     except MissingDependencyError as exc:
         return _fail_missing(exc)
     seconds = time.perf_counter() - start
-    m = RepertoireDataset(out, seed=0).manifest
+    m = read_manifest(out)
     optional = [k for k in ("counts", "v_call", "j_call", "implanted") if k in m["arrays"]]
     rows = [
         (

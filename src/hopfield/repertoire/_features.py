@@ -92,6 +92,16 @@ def sequence_features(
         ``(n_sequences, 23, max_len)``, the layout ``torch.nn.Conv1d`` takes: channels 0..19 one-hot
         (``AMINO_ACIDS`` order), 20 start, 21 centre, 22 end (module docstring); zero past each sequence's
         end. torch in: on the residues' device; NumPy in: NumPy out.
+
+    Examples
+    --------
+    >>> from hopfield.repertoire import Repertoire, sequence_features
+    >>> rep = Repertoire.from_sequences(["CASSF", "W"])
+    >>> x = sequence_features(rep.residues, rep.offsets)
+    >>> x.shape
+    (2, 23, 9)
+    >>> x[0, 20:, :5].round(2).tolist()  # start, centre, end along CASSF
+    [[1.0, 0.5, 0.0, 0.0, 0.0], [0.0, 0.5, 1.0, 0.5, 0.0], [0.0, 0.0, 0.0, 0.5, 1.0]]
     """
     numpy_in = isinstance(residues, np.ndarray)
     res = _tensor(residues, "residues", integer=True)
@@ -117,7 +127,8 @@ def sequence_features(
 
 
 def slice_sequences(residues: Tensor, offsets: Tensor, start: int, stop: int) -> tuple[Tensor, Tensor]:
-    """Sequences ``start..stop-1`` of a ragged array as ``(residues, offsets)`` from 0 (views, no copy).
+    """Sequences ``start..stop-1`` of a ragged array as ``(residues, offsets)``, offsets from 0 (the
+    residues are a view).
 
     The model embeds a large bag in chunks: ``sequence_features(*slice_sequences(r, o, a, b))``.
     """
