@@ -86,6 +86,16 @@ def add_with_label_2(f) -> None:
         writer.add(Repertoire.from_sequences(["CAS"]), label=2, id="a")
 
 
+def add_inconsistent(f) -> None:
+    bad = Repertoire(np.array([1, 2, 25], np.uint8), np.array([0, 3], np.int64))
+    write_prepared([("a", bad, 0)], f.root / "w")
+
+
+def add_twice(f) -> None:
+    rep = Repertoire.from_sequences(["CAS"])
+    write_prepared([("a", rep, 0), ("a", rep, 1)], f.root / "w")
+
+
 CASES = [
     # --- repertoire files
     (
@@ -300,6 +310,13 @@ CASES = [
         r"repertoires must be at least one repertoire, got none",
     ),
     ("label not 0/1", add_with_label_2, HopfieldInputError, r"label must be 0 or 1, got 2"),
+    (
+        "inconsistent repertoire",
+        add_inconsistent,
+        HopfieldInputError,
+        r"repertoire must be uint8 codes 0\.\.19, int64 offsets from 0 to len\(residues\)",
+    ),
+    ("writer: duplicate id", add_twice, HopfieldInputError, r"id must be unique repertoire ids, got 'a'"),
     (
         "not a dataset",
         lambda f: RepertoireDataset(f.other),

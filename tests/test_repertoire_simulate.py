@@ -92,6 +92,24 @@ def test_motifs_substitutions_and_deletions(noisy) -> None:
     assert abs(np.mean([x == "LYAG" for x in motifs]) - 0.5) < 0.08
 
 
+def test_extreme_motif_variants() -> None:
+    """substitution=1: every position becomes another amino acid; deletion=1: nothing is written."""
+    from hopfield.repertoire._background import iid_background
+    from hopfield.repertoire._motifs import implant
+
+    rng = np.random.default_rng(0)
+    res, off, _, _ = iid_background(rng, 500, length_mean=14.5, length_std=1.1)
+    before = res.copy()
+    imp = implant(rng, res, off, 400, [Motif("LYAG", substitution=1.0)], margin=0)
+    assert all(a != b for v in imp.variant for a, b in zip(v, "LYAG", strict=True))
+    for s, o, v in zip(imp.sequence, imp.offset, imp.variant, strict=True):
+        written = res[off[s] + o : off[s] + o + 4]
+        assert "".join(AMINO_ACIDS[c] for c in written) == v
+    res = before.copy()
+    imp = implant(rng, res, off, 400, [Motif("LYAG", deletion=1.0)], margin=0)
+    assert set(imp.variant) == {"----"} and np.array_equal(res, before)
+
+
 def test_exact_motifs_and_chance_matches() -> None:
     _, items = simulate_repertoires(
         n_repertoires=6, n_sequences=3000, witness_rate=0.01, motifs="LYAG", seed=2

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from hopfield import __version__
-from hopfield._errors import input_error
+from hopfield._errors import HopfieldTypeError, input_error
 from hopfield._io import NpyStreamWriter, commit_folder, temporary_folder, write_json
 from hopfield._validate import check_bool, check_choice
 from hopfield.repertoire._layout import FORMAT, FORMAT_VERSION, MANIFEST, OPTIONAL
@@ -113,6 +113,7 @@ class PreparedWriter:
         self._columns = {name: _Column(self._tmp, name) for name in OPTIONAL}
         self._vocab: dict[str, dict[str, int]] = {"v_call": {}, "j_call": {}}
         self._records: list[dict[str, Any]] = []
+        self._ids: set[str] = set()
         self._rep_offsets = [0]
         self._n_residues = 0
         self._manifest_extra = {
@@ -134,6 +135,12 @@ class PreparedWriter:
             raise RuntimeError("PreparedWriter: add after commit or abort")
         if label not in (0, 1) or isinstance(label, bool):
             raise input_error("label", "0 or 1", label)
+        if not isinstance(repertoire, Repertoire):
+            raise input_error("repertoire", "a Repertoire", type(repertoire).__name__, cls=HopfieldTypeError)
+        repertoire.check()
+        if str(id) in self._ids:
+            raise input_error("id", "unique repertoire ids", repr(id))
+        self._ids.add(str(id))
         n = len(repertoire)
         before = self._rep_offsets[-1]
         self._residues.append(repertoire.residues)

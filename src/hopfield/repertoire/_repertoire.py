@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from hopfield._errors import input_error
 from hopfield._validate import check_choice
 from hopfield.repertoire._alphabet import AMINO_ACIDS, INVALID, decode, encode, join_sequences
 from hopfield.repertoire._errors import AminoAcidError, EmptyRepertoireError, RepertoireFileError
@@ -53,6 +54,31 @@ class Repertoire:
     def lengths(self) -> NDArray[np.int64]:
         """Sequence lengths, ``(n_sequences,)``."""
         return np.diff(self.offsets)
+
+    def check(self, name: str = "repertoire") -> Repertoire:
+        """Raise unless the arrays are consistent (codes 0..19, offsets from 0 to ``len(residues)``,
+        non-decreasing, optional columns of one entry per sequence); returns ``self``."""
+        r, o = np.asarray(self.residues), np.asarray(self.offsets)
+        n = len(o) - 1
+        ok = (
+            r.dtype == np.uint8
+            and r.ndim == 1
+            and o.dtype == np.int64
+            and o.ndim == 1
+            and n >= 0
+            and int(o[0]) == 0
+            and int(o[-1]) == len(r)
+            and bool((np.diff(o) >= 0).all())
+            and (r.size == 0 or int(r.max()) < len(AMINO_ACIDS))
+        )
+        sizes = [len(x) for x in (self.counts, self.v_call, self.j_call, self.implanted) if x is not None]
+        if not ok or any(size != n for size in sizes):
+            raise input_error(
+                name,
+                "uint8 codes 0..19, int64 offsets from 0 to len(residues), optional columns of n_sequences",
+                f"residues {r.dtype} {r.shape}, offsets {o.dtype} {o.shape}, optional lengths {sizes}",
+            )
+        return self
 
     def sequences(self) -> list[str]:
         """The sequences as strings."""

@@ -1,11 +1,11 @@
 """``simulate``: AIRR datasets with known ground truth (the simulated category of DeepRC).
 
-Repertoire ``r`` draws from its own stream ``SeedSequence(seed, spawn_key=(r + 1,))`` (labels and random
-motifs from ``spawn_key=(0,)``), so its content does not depend on how many repertoires are made or in
-what order. Labels: exactly ``round(prevalence * n_repertoires)`` positives, in random order. A positive
-repertoire gets exactly ``round(witness_rate * n_sequences)`` implanted sequences (see :mod:`._motifs`);
-negatives get none. Background sequences may hold a motif by chance (about
-``(L - 3) / 20^4 = 7e-5`` per i.i.d. sequence of length L = 14.5 for a 4-mer); they are not marked.
+Repertoire ``r`` draws from its own stream ``SeedSequence(seed, spawn_key=(r + 1,))`` (labels from
+``spawn_key=(0,)``, random motifs from ``(0, 1)``), so its background does not depend on how many
+repertoires are made or in what order. Labels: exactly ``round(prevalence * n_repertoires)`` positives,
+in random order. A positive repertoire gets exactly ``round(witness_rate * n_sequences)`` implanted
+sequences (see :mod:`._motifs`); negatives get none. Background sequences may hold a motif by chance
+(about ``(L - 3) / 20^4 = 7e-5`` per i.i.d. sequence of length L = 14.5 for a 4-mer); they are not marked.
 """
 
 from __future__ import annotations
@@ -66,17 +66,17 @@ AIRR_COLUMNS = (
 class SimulationConfig:
     """The parameters of a simulation (checked; see :func:`simulate`)."""
 
-    n_repertoires: int = 200
-    n_sequences: int = 10_000
-    witness_rate: float = 0.01
-    motifs: tuple[Motif, ...] = ()
-    prevalence: float = 0.5
-    background: str = "iid"
-    length_mean: float = 14.5
-    length_std: float = 1.1
-    margin: int = 0
-    seed: int = 0
-    labels: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+    n_repertoires: int
+    n_sequences: int
+    witness_rate: float
+    motifs: tuple[Motif, ...]
+    prevalence: float
+    background: str
+    length_mean: float
+    length_std: float
+    margin: int
+    seed: int
+    labels: NDArray[np.int64] = field(repr=False)
 
     @property
     def n_implants(self) -> int:
@@ -123,9 +123,9 @@ def _config(
     mean = check_positive(length_mean, "length_mean")
     std = check_nonnegative(length_std, "length_std")
     s = resolve_seed(seed)
-    rng0 = np.random.default_rng(np.random.SeedSequence(s, spawn_key=(0,)))
     if isinstance(motifs, (int, np.integer)) and not isinstance(motifs, bool):
-        names: Sequence[Any] = random_motifs(rng0, check_int(motifs, "motifs", 1))
+        rng_motifs = np.random.default_rng(np.random.SeedSequence(s, spawn_key=(0, 1)))
+        names: Sequence[Any] = random_motifs(rng_motifs, check_int(motifs, "motifs", 1))
     elif isinstance(motifs, (str, Motif)):
         names = [motifs]
     elif isinstance(motifs, Sequence) and len(motifs) > 0:
@@ -136,7 +136,8 @@ def _config(
         )
     objs = tuple(m if isinstance(m, Motif) else Motif(m, substitution=sub, deletion=dele) for m in names)
     n_pos = round(prev * n_rep)
-    labels = rng0.permutation(np.r_[np.ones(n_pos, np.int64), np.zeros(n_rep - n_pos, np.int64)])
+    rng_labels = np.random.default_rng(np.random.SeedSequence(s, spawn_key=(0,)))
+    labels = rng_labels.permutation(np.r_[np.ones(n_pos, np.int64), np.zeros(n_rep - n_pos, np.int64)])
     config = SimulationConfig(
         n_rep,
         n_seq,
