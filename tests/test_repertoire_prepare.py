@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import tracemalloc
 
 import numpy as np
@@ -172,10 +173,13 @@ def test_subsampling_is_seeded_per_epoch_and_item(tmp_path) -> None:
     assert torch.equal(a[2].implanted, torch.from_numpy(full.implanted[a[2].sequence_index.numpy()]))
 
 
-def test_collate_and_dataloader_with_a_worker(tmp_path) -> None:
+def test_collate_dataloader_and_pickling(tmp_path) -> None:
     out = _prepared(tmp_path, 6, 300)
     ds = RepertoireDataset(out, max_sequences=50, seed=3)
-    batches = list(DataLoader(ds, batch_size=4, collate_fn=collate_bags, num_workers=1))
+    ds[0]
+    clone = pickle.loads(pickle.dumps(ds))  # what a DataLoader worker receives: no memory maps inside
+    assert clone._arrays is None and torch.equal(clone[5].residues, ds[5].residues)
+    batches = list(DataLoader(ds, batch_size=4, collate_fn=collate_bags))
     direct = collate_bags([ds[i] for i in range(4)])
     first = batches[0]
     for name in (
