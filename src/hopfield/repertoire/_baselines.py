@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 import numpy as np
+import torch
 from numpy.typing import NDArray
 
 from hopfield._registry import Registry
@@ -137,7 +138,7 @@ class KmerLogistic(_Cached):
         *,
         Cs: Sequence[float] = (0.01, 0.1, 1.0, 10.0),
         inner_folds: int = 3,
-        seed: int | Any = None,
+        seed: int | torch.Generator | None = None,
     ) -> None:
         super().__init__()
         self.k = tuple(check_int(x, "k", 1, 6) for x in k)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import torch
 from numpy.typing import NDArray
 
 from hopfield._errors import input_error
@@ -31,7 +32,7 @@ def _labels(labels: Any) -> NDArray[np.int64]:
     return y.astype(np.int64)
 
 
-def kfold_splits(labels: Any, n_splits: int = 5, *, seed: int | Any = None) -> list[Fold]:
+def kfold_splits(labels: Any, n_splits: int = 5, *, seed: int | torch.Generator | None = None) -> list[Fold]:
     """Stratified k-fold splits of repertoires: every repertoire is tested once, each fold keeps the
     class ratio (``sklearn.model_selection.StratifiedKFold`` with shuffling, seeded)."""
     from sklearn.model_selection import StratifiedKFold

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 from numpy.typing import NDArray
 
 from hopfield import __version__
@@ -187,7 +188,7 @@ def simulate_repertoires(
     length_mean: float = 14.5,
     length_std: float = 1.1,
     margin: int | None = None,
-    seed: int | Any = None,
+    seed: int | torch.Generator | None = None,
 ) -> tuple[SimulationConfig, Iterator[tuple[str, Repertoire, int]]]:
     """The simulation without files: ``(config, iterator of (id, Repertoire, label))``.
 
@@ -262,7 +263,7 @@ def simulate(
     length_mean: float = 14.5,
     length_std: float = 1.1,
     margin: int | None = None,
-    seed: int | Any = None,
+    seed: int | torch.Generator | None = None,
     overwrite: bool = False,
     progress: bool | Callable[..., Any] = False,
 ) -> Simulation:
