@@ -132,6 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(fn=_reproduce)
+
+    from hopfield.repertoire._cli import add_parser as add_repertoire_parser
+
+    add_repertoire_parser(sub)  # hopfield repertoire simulate|prepare (its verbs live in repertoire/_cli.py)
     return p
 
 
