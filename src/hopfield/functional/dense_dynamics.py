@@ -68,17 +68,19 @@ class _ExpTracker(_Tracker):
 
     ``w`` and ``W = sum w`` are the interaction's coefficients ``h`` and ``-k / tanh(beta)``, kept for
     each state relative to its own shift (no merge across states or blocks happens here). A flip
-    multiplies ``w`` by ``exp(-2 beta xi_j col)`` (one pass); every ``every`` flips of a state its
-    coefficients are recomputed exactly from the integer overlaps by the interaction, so rounding never
-    accumulates, no entry grows beyond ``exp(20)`` (float32; ``exp(150)`` in float64), and entries that
+    multiplies ``w`` by ``exp(-2 beta xi_j col)`` (one pass); every ``every`` flips of a state ``w``
+    is recomputed exactly from the integer overlaps, in place, by the interaction's ``weights``, so
+    rounding never accumulates, no entry grows beyond ``exp(20)`` (float32; ``exp(150)`` in float64), and entries that
     underflowed stay below ``exp(-40)`` (float32; ``exp(-400)`` in float64) of the largest.
     """
 
-    def __init__(self, interaction: Interaction, s: Tensor) -> None:
-        self.interaction, self.s = interaction, s
+    def __init__(
+        self, interaction: Interaction, s: Tensor, weights: Callable[[Tensor, Tensor | None], Tensor]
+    ) -> None:
+        self.interaction, self.s, self.weights = interaction, s, weights
         self.beta = float(interaction.beta or 1.0)
         self.t = math.tanh(self.beta)
-        self.w = interaction.coefficients(s).h
+        self.w = weights(s, None)
         self.total = self.w.sum(dim=-1)
         limit = 40.0 if s.dtype == torch.float32 else 300.0  # half the exponent range, rounded down
         self.every = int(limit // (4.0 * self.beta))
@@ -98,7 +100,7 @@ class _ExpTracker(_Tracker):
                 w.mul_(factors[v])
                 self.since[r] += 1
             else:
-                w.copy_(self.interaction.coefficients(self.s[r : r + 1]).h[0])
+                self.weights(self.s[r], w)
                 self.since[r] = 0
             self.total[r] = w.sum()
 
@@ -125,7 +127,8 @@ def async_sweeper(
     xt = patterns.T.contiguous() if patterns_t is None else patterns_t
     eps = tie_tolerance(state.dtype, patterns.shape[0])
     s = state @ patterns.T  # (B, N) overlaps
-    tracker = _ExpTracker(interaction, s) if interaction.beta is not None else _Tracker(interaction, s)
+    weights = interaction.weights
+    tracker = _Tracker(interaction, s) if weights is None else _ExpTracker(interaction, s, weights)
 
     def step(cur: Tensor) -> Tensor:
         x = cur.clone()

@@ -57,13 +57,15 @@ class Interaction:
     ``f`` applies ``F`` elementwise; ``coefficients(s)`` returns :class:`Coefficients` for overlaps
     ``s`` (B, N); ``beta`` is set exactly when ``F(a) = exp(beta a)``: the energy is then computed in
     the log domain (a log-sum-exp), and the asynchronous loop updates the coefficients of a flipped
-    state by one multiplication instead of recomputing them.
+    state by one multiplication instead of recomputing them. ``weights(s, out)`` (exp only) is the ``h``
+    of ``coefficients``, ``w = exp(beta (s - max s))`` (B, N), written into ``out`` when given.
     """
 
     name: str
     f: Callable[[Tensor], Tensor]
     coefficients: Callable[[Tensor], Coefficients]
     beta: float | None = None
+    weights: Callable[[Tensor, Tensor | None], Tensor] | None = None
 
 
 def _difference_coefficients(f: Callable[[Tensor], Tensor]) -> Callable[[Tensor], Coefficients]:
@@ -119,13 +121,16 @@ def exp_interaction(degree: int = 1, beta: float = 1.0) -> Interaction:
     def f(a: Tensor) -> Tensor:
         return torch.exp(finite_beta(beta, a.dtype) * a)
 
-    def coefficients(s: Tensor) -> Coefficients:
-        top = s.amax(dim=-1)  # (B,), an integer: s - top is exact
-        w = torch.exp(finite_beta(beta, s.dtype) * (s - top[:, None]))
-        total = w.sum(dim=-1)
-        return Coefficients(w, -t * total, (1.0 + t) * total, top)
+    def weights(s: Tensor, out: Tensor | None = None) -> Tensor:
+        top = s.amax(dim=-1, keepdim=True)  # an integer: s - top is exact
+        return torch.sub(s, top, out=out).mul_(finite_beta(beta, s.dtype)).exp_()
 
-    return Interaction("exp", f, coefficients, beta)
+    def coefficients(s: Tensor) -> Coefficients:
+        w = weights(s)
+        total = w.sum(dim=-1)
+        return Coefficients(w, -t * total, (1.0 + t) * total, s.amax(dim=-1))
+
+    return Interaction("exp", f, coefficients, beta, weights)
 
 
 def callable_interaction(fn: Callable[[Tensor], Tensor], name: str | None = None) -> Interaction:
