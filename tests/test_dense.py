@@ -387,50 +387,6 @@ def test_chunked_margins_equal_one_block(setting):
     assert_close(t2, t1 * (t2 / t1).mean(), scale=scale)  # same tolerance up to the chunk count factor
 
 
-def test_callable_interaction_equals_registered_poly():
-    g = torch.Generator().manual_seed(8)
-    x, xi = _pm1((25, 16), g), _pm1((10, 16), g)
-    a = DenseAssociativeMemory(x, "poly", degree=3).retrieve(xi, seed=1)
-    b = DenseAssociativeMemory(x, lambda s: s**3).retrieve(xi, seed=1)
-    assert torch.equal(a.state, b.state)
-    assert torch.equal(a.energy, b.energy)
-
-
-# ------------------------------------------------------------------------------------------ conventions
-def test_numpy_in_numpy_out_and_shapes():
-    rng = np.random.default_rng(0)
-    x = rng.choice([-1, 1], size=(6, 12))
-    net = DenseAssociativeMemory(x, "exp")
-    one = net.retrieve(x[0].astype(np.float64))
-    assert isinstance(one.state, np.ndarray) and one.state.shape == (12,)
-    assert one.steps.shape == () and one.converged.dtype == np.bool_
-    batch = net.retrieve(x[:3])
-    assert batch.state.shape == (3, 12) and batch.energy.shape == (3,)
-    assert batch.extras["log_energy"].shape == (3,)
-    assert np.array_equal(batch.state, x[:3])
-    assert isinstance(net.energy(x[:2]), np.ndarray)
-
-
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_torch_dtype_is_kept(dtype):
-    g = torch.Generator().manual_seed(9)
-    x = _pm1((8, 10), g, torch.float64)
-    xi = _pm1((3, 10), g, dtype)
-    res = DenseAssociativeMemory(x, "poly", degree=3).retrieve(xi)
-    assert res.state.dtype == dtype and res.energy.dtype == dtype
-    assert isinstance(res.state, torch.Tensor)
-
-
-def test_seed_makes_random_order_reproducible():
-    g = torch.Generator().manual_seed(10)
-    x, xi = _pm1((30, 24), g), _pm1((40, 24), g)
-    net = DenseAssociativeMemory(x, "poly", degree=2)
-    a, b = net.retrieve(xi, seed=3), net.retrieve(xi, seed=3)
-    assert torch.equal(a.state, b.state) and torch.equal(a.steps, b.steps)
-    others = [net.retrieve(xi, seed=s).state for s in range(4, 9)]
-    assert any(not torch.equal(o, a.state) for o in others)  # the order matters at this load
-
-
 def test_stored_patterns_are_fixed_points_at_low_load():
     g = torch.Generator().manual_seed(11)
     for setting, p in [(("poly", 4, 1.0), 60), (("exp", 1, 1.0), 200)]:  # far below their capacity
