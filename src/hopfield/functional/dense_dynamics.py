@@ -70,8 +70,9 @@ class _ExpTracker(_Tracker):
     each state relative to its own shift (no merge across states or blocks happens here). A flip
     multiplies ``w`` by ``exp(-2 beta xi_j col)`` (one pass); every ``every`` flips of a state ``w``
     is recomputed exactly from the integer overlaps, in place, by the interaction's ``weights``, so
-    rounding never accumulates, no entry grows beyond ``exp(20)`` (float32; ``exp(150)`` in float64), and entries that
-    underflowed stay below ``exp(-40)`` (float32; ``exp(-400)`` in float64) of the largest.
+    rounding never accumulates, no entry grows beyond ``exp(20)`` (float32; ``exp(150)`` in float64),
+    and entries that underflowed stay below ``exp(-40)`` (float32; ``exp(-400)`` in float64) of the
+    largest.
     """
 
     def __init__(
