@@ -122,7 +122,11 @@ def materialized_update(
         qc = q[..., start : start + rows, :]
         mc = None
         if attn_mask is not None:
-            mc = attn_mask if attn_mask.shape[-2] == 1 else attn_mask[..., start : start + rows, :]
+            mc = (
+                attn_mask
+                if attn_mask.ndim < 2 or attn_mask.shape[-2] == 1
+                else attn_mask[..., start : start + rows, :]
+            )
         w = _weights(qc @ k.transpose(-1, -2), mc, association)
         if need_weights:
             weights.append(w)

@@ -79,7 +79,7 @@ def association_energy(
         if isinstance(beta, Tensor) and beta.ndim > 0 and beta.shape[-1] == length and length > 1:
             b = beta[..., start : start + rows]
         mask = attn_mask
-        if mask is not None and mask.shape[-2] != 1:
+        if mask is not None and mask.ndim >= 2 and mask.shape[-2] != 1:
             mask = mask[..., start : start + rows, :]
         out.append(_chunk_energy(q, keys.to(q.dtype), b, mask))
     return out[0] if len(out) == 1 else torch.cat(out, dim=-1)
