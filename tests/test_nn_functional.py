@@ -67,6 +67,19 @@ def test_beta_tensor_folds_into_queries_with_gradient():
     assert_close(g, g_ref)
 
 
+def test_per_channel_memories_like_deephnn():
+    """Issue 12's use: states (B, C, 1, d) against per-channel patterns (C, N, d), a learned beta per
+    channel (C, 1); each channel is the modern update of its own network."""
+    xi, x = _rand(4, 3, 1, 5), _rand(3, 7, 5, seed=1)
+    log_beta = torch.tensor([[-1.0], [0.0], [0.7]], dtype=D64, requires_grad=True)
+    out = hopfield_update(xi, x, x, log_beta.exp())
+    for c in range(3):
+        ref = ModernHopfield(x[c], beta=float(log_beta[c].detach().exp())).update(xi[:, c, 0])
+        assert_close(out[:, c, 0], ref)
+    out.sum().backward()
+    assert log_beta.grad is not None and bool((log_beta.grad != 0).all())
+
+
 def test_masks_bool_and_additive_agree_and_dead_rows_are_zero():
     q, k, v = _rand(2, 5, 4), _rand(2, 6, 4, seed=1), _rand(2, 6, 3, seed=2)
     keep = torch.rand(2, 5, 6, generator=torch.Generator().manual_seed(3)) > 0.4

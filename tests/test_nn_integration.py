@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -120,6 +123,12 @@ def test_encoder_layer_post_ln_formula():
     ff = layer.linear_output(torch.relu(layer.linear_residual(a)))
     assert_close(layer(x), layer.norm_output(a + ff), torch.float32)
     assert layer.self_attn is layer.hopfield_association
+    assert layer.input_size == layer.output_size == 16 and layer.batch_first
+
+
+def test_import_hopfield_does_not_import_the_layers():
+    code = "import sys, hopfield; assert 'hopfield.nn' not in sys.modules; hopfield.nn.Hopfield"
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_inside_transformer_decoder():

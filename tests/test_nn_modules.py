@@ -339,3 +339,13 @@ def test_bad_forward_input(inputs, argument):
     with pytest.raises(HopfieldInputError) as info:
         layer(inputs())
     assert info.value.argument == argument
+
+
+def test_hflayers_properties():
+    pool = HopfieldPooling(input_size=8, num_heads=2, quantity=3, normalize_stored_pattern=False)
+    assert (pool.hidden_size, pool.input_size, pool.quantity, pool.scaling) == (4, 8, 3, 0.5)
+    assert not pool.normalize_stored_pattern and pool.normalize_state_pattern_affine
+    lookup = HopfieldLayer(input_size=8, quantity=5, normalize_stored_pattern_affine=False)
+    assert lookup.normalize_stored_pattern and not lookup.normalize_stored_pattern_affine
+    with pytest.raises(AttributeError):
+        _ = pool.no_such_attribute

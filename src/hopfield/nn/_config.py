@@ -20,12 +20,15 @@ from hopfield._validate import (
 )
 
 __all__ = [
+    "DELEGATED",
     "LayerSizes",
     "Patterns",
     "activation",
     "attention_kwargs",
+    "delegate",
     "layer_norm",
     "layer_sizes",
+    "norm_flag",
     "split_patterns",
 ]
 
@@ -203,3 +206,48 @@ def attention_kwargs(layer: Any) -> dict[str, Any]:
         "bias_v": layer.bias_v,
         "add_zero_association": layer.add_zero_association,
     }
+
+
+def norm_flag(norm: str, affine: bool = False) -> Any:
+    """A read-only property ``normalize_<x>[_affine]`` (as hflayers) from the LayerNorm attribute ``norm``."""
+
+    def get(layer: Any) -> bool:
+        module = getattr(layer, norm)
+        return module is not None and (not affine or bool(module.elementwise_affine))
+
+    return property(get)
+
+
+#: Attributes of the inner ``Hopfield`` that ``HopfieldPooling``/``HopfieldLayer`` expose, as hflayers.
+DELEGATED = frozenset(
+    {
+        "scaling",
+        "stored_pattern_dim",
+        "state_pattern_dim",
+        "pattern_projection_dim",
+        "input_size",
+        "hidden_size",
+        "output_size",
+        "pattern_size",
+        "update_steps_max",
+        "update_steps_eps",
+        "stored_pattern_as_static",
+        "state_pattern_as_static",
+        "pattern_projection_as_static",
+        "normalize_stored_pattern",
+        "normalize_stored_pattern_affine",
+        "normalize_state_pattern",
+        "normalize_state_pattern_affine",
+        "normalize_pattern_projection",
+        "normalize_pattern_projection_affine",
+        "normalize_hopfield_space",
+        "association",
+    }
+)
+
+
+def delegate(layer: nn.Module, name: str) -> Any:
+    """``layer.hopfield.<name>`` for the names in :data:`DELEGATED`, else ``AttributeError``."""
+    if name in DELEGATED:
+        return getattr(layer.get_submodule("hopfield"), name)
+    raise AttributeError(f"{type(layer).__name__!r} object has no attribute {name!r}")

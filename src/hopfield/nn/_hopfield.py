@@ -25,6 +25,7 @@ from hopfield.nn._config import (
     attention_kwargs,
     layer_norm,
     layer_sizes,
+    norm_flag,
     split_patterns,
 )
 from hopfield.nn._energy import association_energy
@@ -217,6 +218,13 @@ class Hopfield(nn.Module):
         self.bias_v = nn.Parameter(torch.empty(1, 1, h * p)) if concat and p else None
         self._set_scaling(scaling)
         self.reset_parameters()
+
+    normalize_stored_pattern = norm_flag("norm_stored_pattern")
+    normalize_stored_pattern_affine = norm_flag("norm_stored_pattern", affine=True)
+    normalize_state_pattern = norm_flag("norm_state_pattern")
+    normalize_state_pattern_affine = norm_flag("norm_state_pattern", affine=True)
+    normalize_pattern_projection = norm_flag("norm_pattern_projection")
+    normalize_pattern_projection_affine = norm_flag("norm_pattern_projection", affine=True)
 
     def _set_scaling(self, scaling: float | Tensor | None) -> None:
         self.scaling: float | Tensor

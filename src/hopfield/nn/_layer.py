@@ -8,6 +8,7 @@ import torch
 from torch import Tensor, nn
 
 from hopfield._validate import check_bool, check_int, check_tensor
+from hopfield.nn._config import delegate
 from hopfield.nn._hopfield import Hopfield
 
 __all__ = ["HopfieldLayer"]
@@ -114,6 +115,12 @@ class HopfieldLayer(nn.Module):
         nn.init.normal_(self.lookup_weights, mean=0.0, std=0.02)
         if self.target_weights is not None:
             nn.init.normal_(self.target_weights, mean=0.0, std=0.02)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            return delegate(self, name)  # the inner Hopfield's sizes and options, as hflayers
 
     @property
     def batch_first(self) -> bool:

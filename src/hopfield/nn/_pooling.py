@@ -10,7 +10,7 @@ from torch import Tensor, nn
 from hopfield._errors import HopfieldTypeError, input_error
 from hopfield._validate import check_bool, check_int, check_tensor, describe
 from hopfield.nn._attention import per_head_beta, project_heads
-from hopfield.nn._config import attention_kwargs, split_patterns
+from hopfield.nn._config import attention_kwargs, delegate, split_patterns
 from hopfield.nn._hopfield import Hopfield
 from hopfield.nn._iteration import MAX_UPDATE_STEPS, iterate_rows
 from hopfield.nn._ragged import bag_index, ragged_update
@@ -121,6 +121,12 @@ class HopfieldPooling(nn.Module):
         """The layer's parameters as hflayers: pooling weights ~ N(0, 0.02^2)."""
         self.hopfield.reset_parameters()
         nn.init.normal_(self.pooling_weights, mean=0.0, std=0.02)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            return delegate(self, name)  # the inner Hopfield's sizes and options, as hflayers
 
     @property
     def batch_first(self) -> bool:

@@ -70,6 +70,26 @@ class _FeedForward(nn.Module):
         out: Tensor = self.dropout_output(y)
         return out
 
+    @property
+    def batch_first(self) -> bool:
+        """Inputs are ``(batch, length, features)`` (the association's setting)."""
+        return bool(self.self_attn.batch_first)
+
+    @property
+    def input_size(self) -> int:
+        """Size of the features, as hflayers."""
+        return int(self.linear_output.out_features)
+
+    @property
+    def output_size(self) -> int:
+        """Size of the output features (= ``input_size``), as hflayers."""
+        return int(self.linear_output.out_features)
+
+    @property
+    def self_attn(self) -> Hopfield:
+        """The (self-)association: the name ``nn.TransformerEncoder``/``Decoder`` look for."""
+        raise NotImplementedError
+
     def _residual(self, x: Tensor, block: Callable[[Tensor], Tensor], norm: nn.Module) -> Tensor:
         """``x + block(norm(x))`` (pre-LN) or ``norm(x + block(x))`` (post-LN, hflayers' order)."""
         if self.norm_first:
