@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import assert_close
@@ -180,6 +180,7 @@ def test_energy_with_bool_mask_is_the_energy_of_the_kept_patterns():
     assert_close(association_energy(xi, x, 0.6, additive), ModernHopfield(x[keep], beta=0.6).energy(xi))
 
 
+@settings(max_examples=20)
 @given(
     seed=st.integers(0, 2**31 - 1),
     log_beta=st.floats(-3.0, 3.0),

@@ -20,7 +20,7 @@ import pytest
 import torch
 
 from helpers import assert_close
-from hopfield.nn import Hopfield, HopfieldLayer, HopfieldPooling
+from hopfield.nn import Hopfield, HopfieldDecoderLayer, HopfieldEncoderLayer, HopfieldLayer, HopfieldPooling
 from hopfield.nn.functional import hopfield_attention, hopfield_update
 
 D64 = torch.float64
@@ -131,8 +131,12 @@ def test_gradcheck_iterated_attention():
         lambda: Hopfield(input_size=4, num_heads=2, update_steps_max=1, update_steps_eps=0.0),
         lambda: HopfieldPooling(input_size=4, quantity=2, num_heads=2, concat_bias_pattern=True),
         lambda: HopfieldLayer(input_size=4, quantity=3, lookup_weights_as_separated=True),
+        lambda: HopfieldEncoderLayer(Hopfield(input_size=4, num_heads=2), dim_feedforward=6, dropout=0.0),
+        lambda: HopfieldEncoderLayer(
+            Hopfield(input_size=4, num_heads=2), dim_feedforward=6, dropout=0.0, norm_first=True
+        ),
     ],
-    ids=["Hopfield", "HopfieldPooling", "HopfieldLayer"],
+    ids=["Hopfield", "HopfieldPooling", "HopfieldLayer", "HopfieldEncoderLayer", "pre-LN"],
 )
 def test_gradcheck_modules(make):
     torch.manual_seed(0)
@@ -156,3 +160,12 @@ def test_gradcheck_ragged_pooling():
     (x,) = _inputs((7, 4))
     offsets = torch.tensor([0, 2, 3, 7])
     assert torch.autograd.gradcheck(lambda t: pool(t, offsets=offsets), (x,), fast_mode=True)
+
+
+def test_gradcheck_decoder_layer():
+    torch.manual_seed(0)
+    layer = HopfieldDecoderLayer(
+        Hopfield(input_size=4, num_heads=2), Hopfield(input_size=4), dim_feedforward=6, dropout=0.0
+    ).double()
+    tgt, memory = _inputs((2, 3, 4), (2, 5, 4))
+    assert torch.autograd.gradcheck(layer, (tgt, memory), fast_mode=True)
