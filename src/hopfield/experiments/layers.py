@@ -180,11 +180,11 @@ def _train(
         for _ in ctx.progress(range(epochs), desc=desc):
             model.train()
             total = 0.0
-            for idx in torch.randperm(n).split(batch):
+            for idx in torch.split(torch.randperm(n), batch):
                 *xs, y = (t[idx] for t in train)
                 loss = nn.functional.binary_cross_entropy_with_logits(model(*xs), y)
                 opt.zero_grad()
-                loss.backward()
+                torch.autograd.backward(loss)
                 opt.step()
                 total += float(loss.detach()) * idx.numel()
             model.eval()

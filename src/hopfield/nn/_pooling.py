@@ -38,6 +38,13 @@ class HopfieldPooling(nn.Module):
     normalize_stored_pattern=False, normalize_state_pattern=False, normalize_pattern_projection=False,
     disable_out_projection=True, scaling=32 ** -0.5)`` called with ``(keys, embeddings)``: one learned
     query, the caller's keys, the raw embeddings as values, nothing materialized beyond ``(B, 1, N)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> pool = HopfieldPooling(input_size=16, quantity=2)
+    >>> pool(torch.randn(4, 10, 16)).shape  # 4 bags of 10 instances
+    torch.Size([4, 32])
     """
 
     def __init__(

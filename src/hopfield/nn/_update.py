@@ -102,7 +102,9 @@ def _pad_last(x: Tensor, size: int) -> Tensor:
 
 def _auto_splits(q4: Tensor, k4: Tensor) -> int:
     """Parts for split-KV on CUDA when too few query blocks would keep the GPU busy (else 1)."""
-    if q4.device.type != "cuda" or (torch.is_grad_enabled() and (q4.requires_grad or k4.requires_grad)):
+    if q4.device.type != "cuda" or torch.compiler.is_compiling():
+        return 1
+    if torch.is_grad_enabled() and (q4.requires_grad or k4.requires_grad):
         return 1
     sms = torch.cuda.get_device_properties(q4.device).multi_processor_count
     blocks = q4.shape[0] * q4.shape[1] * math.ceil(q4.shape[2] / 128)
@@ -157,6 +159,12 @@ def hopfield_update(
     Tensor
         ``(*batch, L, dv)`` with ``batch`` the broadcast leading axes, in the queries' dtype.
         A query whose stored patterns are all masked out gets zeros.
+
+    Examples
+    --------
+    >>> import torch
+    >>> hopfield_update(torch.tensor([[0.9, 0.2, 0.1]]), torch.eye(3), beta=8.0).round(decimals=3)
+    tensor([[0.9950, 0.0040, 0.0020]])
     """
     check_tensor(queries, "queries", ranks=_RANKS, shape="(..., L, d)")
     check_tensor(keys, "keys", ranks=_RANKS, shape="(..., N, d)", dim=queries.shape[-1], other="the queries")

@@ -7,7 +7,9 @@
   iterations, output projection; 004 §B2.6).
 - :func:`association_weights`: the association matrix, materialized (on request only).
 - :func:`association_energy`: the energy (3) of states in the association space.
-- :func:`hopfield_pool_ragged`: pooling of bags given as one concatenated tensor and offsets.
+- :func:`split_kv_update`: the split-KV kernel call, its parts merged by the one log-sum-exp merge.
+
+Ragged bags (one concatenated tensor and offsets) are pooled by ``HopfieldPooling(..., offsets=...)``.
 """
 
 from hopfield.nn._association import ASSOCIATIONS, association_weights
