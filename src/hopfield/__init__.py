@@ -29,6 +29,16 @@ __all__ = [
     "Retrieval",
     "__version__",
     "functional",
+    "nn",
     "statmech",
     "theory",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``hopfield.nn`` (the PyTorch layers) is imported on first use, so ``import hopfield`` stays cheap."""
+    if name == "nn":
+        import importlib
+
+        return importlib.import_module("hopfield.nn")
+    raise AttributeError(f"module 'hopfield' has no attribute {name!r}")

@@ -32,6 +32,7 @@ __all__ = [
     "check_callable_output",
     "check_choice",
     "check_dim",
+    "check_dtype",
     "check_finite",
     "check_int",
     "check_nonnegative",
@@ -41,6 +42,7 @@ __all__ = [
     "check_rank",
     "check_real",
     "check_seed",
+    "check_tensor",
     "describe",
     "refuse_unknown",
     "to_tensor",
@@ -196,6 +198,37 @@ def check_dim(x: Tensor, name: str, dim: int, other: str) -> Tensor:
         raise input_error(
             name, f"last dimension {dim} to match {other}", f"shape {tuple(x.shape)}", verb="have"
         )
+    return x
+
+
+def check_dtype(x: Tensor, name: str, dtypes: Iterable[torch.dtype], expected: str) -> Tensor:
+    """Raise a :class:`HopfieldTypeError` unless ``x.dtype`` is one of ``dtypes`` (``expected`` in words)."""
+    if x.dtype not in tuple(dtypes):
+        raise input_error(name, expected, f"dtype {x.dtype}", cls=HopfieldTypeError, verb="have")
+    return x
+
+
+def check_tensor(
+    x: object,
+    name: str,
+    *,
+    ranks: Iterable[int] = (1, 2),
+    shape: str = "(dim,) or (batch, dim)",
+    dim: int | None = None,
+    other: str = "patterns",
+) -> Tensor:
+    """A floating ``torch.Tensor`` of an accepted rank (and last dimension), returned as it is.
+
+    For the PyTorch layers (``hopfield.nn``): no conversion, no copy and no look at the values (a NaN
+    check costs a pass over the data and a device synchronization per call), so it is cheap and
+    traceable by ``torch.compile``/``torch.export``. Refuses NumPy arrays and integer or complex tensors.
+    """
+    if not isinstance(x, Tensor):
+        raise input_error(name, "a torch.Tensor", type(x).__name__, cls=HopfieldTypeError)
+    check_dtype(x, name, FLOAT_DTYPES, "a floating dtype (float16, bfloat16, float32 or float64)")
+    check_rank(x, name, ranks, shape)
+    if dim is not None:
+        check_dim(x, name, dim, other)
     return x
 
 
