@@ -201,3 +201,12 @@ def test_as_indices_accepts_integers_and_refuses_the_rest() -> None:
         with pytest.raises(HopfieldInputError, match=r"index must be an integer index in \[0, 2\]") as info:
             as_indices(bad, "index", 3)
         assert info.value.argument == "index"
+
+
+def test_numpy_scalars_and_zero_d_arrays_keep_their_rank() -> None:
+    """``np.ascontiguousarray`` makes 0-d input 1-d; the input rule must not (a rank-1 check would pass)."""
+    for x in (np.float64(0.5), np.array(0.5)):
+        t, _ = as_input(x, "x", ranks=(0, 1), shape="any", batch=False)
+        assert t.shape == ()
+        with pytest.raises(HopfieldInputError, match=r"x must have shape \(n,\), got shape \(\)"):
+            as_input(x, "x", ranks=(1,), shape="(n,)")

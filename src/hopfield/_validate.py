@@ -232,7 +232,7 @@ def _to_tensor(x: Any, name: str) -> tuple[Tensor, bool]:
         raise input_error(name, "a numeric array", f"dtype {arr.dtype}", cls=HopfieldTypeError)
     if np.issubdtype(arr.dtype, np.complexfloating):
         raise input_error(name, "a real array", f"dtype {arr.dtype}", cls=HopfieldTypeError)
-    return torch.from_numpy(np.ascontiguousarray(arr)), True
+    return torch.from_numpy(np.ascontiguousarray(arr).reshape(arr.shape)), True  # 0-d stays 0-d
 
 
 def as_input(
