@@ -35,6 +35,7 @@ def test_issue_10_min_dimension_b7_does_not_hang() -> None:
     start = time.perf_counter()
     assert theory.min_dimension_b7(1.0, 1.0, 2.0, d_max=10**9) == 0  # (376) fails for large d here
     assert theory.min_dimension_b7(1.0, 3.0, 2.0, d_max=10**15) == 21  # holds from 21 on, up to 10**15
+    assert theory.min_dimension_b7(1.7e308, 10.0, 2.0, d_max=2**53) == 2  # beta K^2 / (5c) overflows: holds
     assert time.perf_counter() - start < 5
 
 

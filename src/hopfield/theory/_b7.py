@@ -65,6 +65,8 @@ def _monotone_from(beta: float, K: float, t: float, e_max: float) -> tuple[float
     """
     a = exp_or_inf(math.log(beta) + 2.0 * math.log(K) - math.log(5.0) - t)
     s = a - t / 2.0
+    if math.isinf(a):  # the left side of (376) is inf: it holds in every dimension
+        return 1.0, s
     e1 = 16.0
     if s > 0:
         b = 2.0 * a + 1.0

@@ -73,7 +73,8 @@ def classify_fixed_point(
     tol:
         Softmax weight allowed outside the support, in (0, 1].
     residual_tol:
-        ``is_fixed_point`` is ``||f(xi) - xi|| <= residual_tol max(1, M)``.
+        ``is_fixed_point`` is ``||f(xi) - xi|| <= residual_tol max(1, M)`` (the default suits float64
+        retrievals; a float32 retrieval stops near ``1e-5 max(1, M)`` per coordinate: raise it there).
 
     Returns
     -------

@@ -1,4 +1,4 @@
-"""Scalar numerics shared by ``hopfield.theory`` and ``hopfield.statmech``: no overflow, no domain error.
+"""Scalar numerics of ``hopfield.theory``: no overflow, no domain error.
 
 The seeds' formulas multiply and exponentiate numbers that leave the float range for extreme but finite
 arguments (``beta = 1e-300``, ``d = 10**6``, ``p = 1e-300``). Here they are evaluated as sums of
