@@ -16,20 +16,12 @@ from hypothesis import given
 from hopfield import theory
 from hopfield.functional import modern as F
 from hopfield.theory._numeric import u_roots, w0_exp
+from oracles import theory_loops as oracle
 
 X = np.array([[1.0, 0.2, 0.0], [0.0, 1.0, 0.3], [-1.0, 0.0, 0.5]])
 
 
 # ------------------------------------------------------------------------------- min_dimension_b7
-def _min_dimension_loop(beta: float, K: float, c: float, d_max: int) -> int:
-    """The former search (every d from 2 to d_max), kept as the slow reference."""
-    last_fail = 1
-    for d in range(2, d_max + 1):
-        if not theory.capacity_b7(beta, K, c, d)[0]:
-            last_fail = d
-    return 0 if last_fail == d_max else last_fail + 1
-
-
 def test_issue_10_min_dimension_b7_does_not_hang() -> None:
     """``min_dimension_b7(1, 1, 2, d_max=10**9)`` looped over 10**9 dimensions: now it answers at once."""
     start = time.perf_counter()
@@ -46,7 +38,7 @@ def test_issue_10_min_dimension_b7_does_not_hang() -> None:
     d_max=st.integers(2, 400),
 )
 def test_min_dimension_b7_equals_the_former_loop(beta: float, K: float, c: float, d_max: int) -> None:
-    assert theory.min_dimension_b7(beta, K, c, d_max) == _min_dimension_loop(beta, K, c, d_max)
+    assert theory.min_dimension_b7(beta, K, c, d_max) == oracle.min_dimension_b7(beta, K, c, d_max)
 
 
 @pytest.mark.parametrize(
@@ -54,7 +46,19 @@ def test_min_dimension_b7_equals_the_former_loop(beta: float, K: float, c: float
 )
 def test_min_dimension_b7_tail_by_bisection_matches_the_loop(beta: float, K: float, c: float) -> None:
     """Past E1 bisection takes over: the answer equals the loop's on a range far beyond E1."""
-    assert theory.min_dimension_b7(beta, K, c, 3000) == _min_dimension_loop(beta, K, c, 3000)
+    assert theory.min_dimension_b7(beta, K, c, 3000) == oracle.min_dimension_b7(beta, K, c, 3000)
+
+
+@given(beta=st.floats(0.01, 50.0), K=st.floats(0.1, 10.0), c=st.floats(1.0, 100.0), d=st.integers(2, 10**6))
+def test_capacity_b7_in_logs_equals_the_former_formula(beta: float, K: float, c: float, d: int) -> None:
+    """beta (lhs - rhs) in ln c gives the former verdict, and N where the former did not clamp it."""
+    holds, n = theory.capacity_b7(beta, K, c, d)
+    old_holds, old_n = oracle.capacity_b7(beta, K, c, d)
+    assert holds == old_holds
+    if (d - 1) / 4 * math.log(c) < 709:
+        assert n == pytest.approx(old_n, rel=1e-12)
+    else:
+        assert old_n == math.exp(709.0) and (n == math.inf or n > old_n)  # the former clamped N at e^709
 
 
 def test_min_dimension_b7_holds_fails_then_holds_again() -> None:
@@ -62,7 +66,7 @@ def test_min_dimension_b7_holds_fails_then_holds_again() -> None:
     (E1 = 4096 here), so a search that assumed monotonicity from d = 17 on would answer 2."""
     args = (1.0, 0.04520353656360243, 1.0000001)
     assert theory.capacity_b7(*args, 20)[0] and not theory.capacity_b7(*args, 1000)[0]
-    assert theory.min_dimension_b7(*args, 20_000) == _min_dimension_loop(*args, 20_000) == 14983
+    assert theory.min_dimension_b7(*args, 20_000) == oracle.min_dimension_b7(*args, 20_000) == 14983
 
 
 # ------------------------------------------------------------------------------- capacity in logs

@@ -12,7 +12,7 @@ from typing import Any
 import torch
 
 from hopfield._random import make_generator
-from hopfield._validate import check_int, check_positive
+from hopfield._validate import check_int, check_positive, check_seed
 from hopfield.functional import modern as F
 from hopfield.theory._inputs import MAX_NORM, patterns64, row_norms
 from hopfield.theory._numeric import check_count
@@ -89,8 +89,9 @@ def stored_patterns(
     beta = check_positive(beta, "beta")
     n_queries = check_int(n_queries, "n_queries")
     max_steps = check_int(max_steps, "max_steps")
-    g = make_generator(seed)
+    check_seed(seed)
     xp = patterns64(patterns, min_rows=2, why=" to define a separation")
+    g = make_generator(seed)  # after every check: a refused call draws nothing from torch's generator
     x = xp.t
     n, d = x.shape
     m = float(row_norms(x).amax())
