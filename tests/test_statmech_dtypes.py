@@ -90,6 +90,6 @@ def test_numbers_give_floats_and_grids_of_one() -> None:
     assert isinstance(g.m, np.ndarray) and g.m.shape == (1,) and g.m.dtype == np.float64
     pd = sm.ags_phase_diagram(0.5, global_line=False)
     assert isinstance(pd.alpha_m, np.ndarray) and pd.alpha_m.shape == (1,)
-    assert isinstance(sm.ags_phase_diagram().alpha_m, np.ndarray)
+    assert isinstance(sm.ags_phase_diagram(global_line=False).alpha_m, np.ndarray)
     lst = sm.curie_weiss_magnetization([0.5, 2.0])
     assert isinstance(lst, np.ndarray) and lst.dtype == np.float64
