@@ -10,7 +10,6 @@ import torch
 from torch import Tensor
 
 from hopfield._errors import HopfieldInputError, HopfieldTypeError, input_error
-from hopfield._tolerances import compute_dtype
 from hopfield._validate import (
     as_input,
     as_integers,
@@ -223,7 +222,6 @@ class Memory(MemoryReader):
             if (n > 1 and bool((t[1:] <= t[:-1]).any())) or (last is not None and int(t[0]) <= last):
                 raise input_error("times", f"strictly increasing{after}", f"{t.tolist()[:8]}")
         t = t.to(x.device)
-        norms = torch.linalg.vector_norm(x.to(compute_dtype(x.dtype)), dim=-1)
         cap = split_rows(self.dim, self.value_dim if v is not None else None, self.dtype)
         new = [
             Segment(
@@ -231,7 +229,7 @@ class Memory(MemoryReader):
                 t[a : a + cap],
                 None if v is None else v[a : a + cap],
                 self.count + a,
-                float(norms[a : a + cap].amax()),
+                float(torch.linalg.vector_norm(x[a : a + cap].double(), dim=-1).amax()),
             )
             for a in range(0, n, cap)
         ]

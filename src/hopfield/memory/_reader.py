@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,35 @@ from hopfield.memory._manifest import Manifest
 from hopfield.memory._segments import Segment
 from hopfield.memory._store import Store
 
-__all__ = ["MemoryReader"]
+__all__ = ["MemoryReader", "run_updates"]
+
+
+def run_updates(
+    update: Callable[[Tensor], Tensor], xi: Tensor, max_steps: int, tol: float, hetero: bool
+) -> tuple[RawRetrieval, Tensor]:
+    """Iterate ``update`` with :func:`~hopfield._iterate.run_until_fixed` (one step when ``hetero``)
+    and return the raw result with the input of the last update applied to each row, ``(B, d)``
+    (whose softmax weights produced the returned state)."""
+    b = xi.shape[0]
+    if hetero:
+        zeros = torch.zeros(b, dtype=torch.bool, device=xi.device)
+        return RawRetrieval(update(xi), torch.ones(b, dtype=torch.long), zeros, zeros), xi
+    last_in = xi.clone()
+    rows = torch.arange(b, device=xi.device)  # the rows still active, in order
+    seen: list[Tensor] = [xi]
+
+    def step(cur: Tensor) -> Tensor:
+        seen[0] = cur
+        return update(cur)
+
+    def keep(live: Tensor) -> None:
+        nonlocal rows
+        last_in[rows[~live]] = seen[0][~live]
+        rows, seen[0] = rows[live], seen[0][live]
+
+    raw = run_until_fixed(step, xi, max_steps, tol=tol, keep=keep)
+    last_in[rows] = seen[0]
+    return raw, last_in
 
 
 class MemoryReader:
@@ -152,10 +181,11 @@ class MemoryReader:
         seed:
             Accepted for a uniform API; retrieval is deterministic.
         topk:
-            Also return the ``k`` largest softmax weights of the final states and their row
-            positions (``topk_weights``, ``topk_indices``), computed chunk by chunk.
+            Also return the ``k`` largest weights of the softmax that produced each returned state
+            (the last update's: for one step, the query's own weights over the stored rows) and
+            their row positions (``topk_weights``, ``topk_indices``), computed chunk by chunk.
         return_weights:
-            Also return the full ``(B, N)`` weights of the final states (materialized: on request).
+            Also return all ``(B, N)`` weights of that softmax (materialized: on request).
 
         Returns
         -------
@@ -179,21 +209,13 @@ class MemoryReader:
                 "max_steps", f"1 when value_dim ({self.value_dim}) differs from dim ({self.dim})", max_steps
             )
         with torch.no_grad():
-            if hetero:
-                b = xi.shape[0]
-                zeros = torch.zeros(b, dtype=torch.bool, device=xi.device)
-                raw = RawRetrieval(self._update(xi), torch.ones(b, dtype=torch.long), zeros, zeros)
-            else:
-                raw = run_until_fixed(self._update, xi, max_steps, tol=tol)
+            raw, last_in = run_updates(self._update, xi, max_steps, tol, hetero)
             more: dict[str, Tensor] = {}
-            if topk is not None and not hetero:
-                more["topk_weights"], more["topk_indices"] = self._topk(raw.state, topk)
-            elif topk is not None:
-                more["topk_weights"], more["topk_indices"] = self._topk(xi, topk)
+            if topk is not None:
+                more["topk_weights"], more["topk_indices"] = self._topk(last_in, topk)
             if return_weights:
-                w_of = xi if hetero else raw.state
                 more["weights"] = S.all_weights(
-                    w_of, self._segments, self.beta, self.forgetting, self.time or 0, self.count
+                    last_in, self._segments, self.beta, self.forgetting, self.time or 0, self.count
                 )
         return Retrieval.build(
             out,
