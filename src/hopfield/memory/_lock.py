@@ -44,12 +44,13 @@ class WriterLock:
 
     @property
     def held(self) -> bool:
-        return self._fd is not None
+        return getattr(self, "_fd", None) is not None
 
     def release(self) -> None:
         """Release the lock (idempotent)."""
-        if self._fd is not None:
-            fd, self._fd = self._fd, None
+        fd = getattr(self, "_fd", None)  # unset when __init__ refused the lock
+        if fd is not None:
+            self._fd = None
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 

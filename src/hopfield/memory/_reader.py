@@ -134,13 +134,17 @@ class MemoryReader:
         return tuple(torch.cat([p[i] for p in parts]) for i in range(3))  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ retrieval
+    def _as_queries(self, queries: Any, name: str = "queries") -> tuple[Tensor, Output]:
+        """Queries through the input rule, in the compute dtype (no check that rows are stored)."""
+        xi, out = as_states(queries, self.dim, name, device=self._device)
+        return xi.to(compute_dtype(xi.dtype)), out
+
     def _queries(self, queries: Any, name: str = "queries") -> tuple[Tensor, Output]:
         if self.count == 0:
             raise input_error(
                 "memory", "at least one stored pattern to retrieve from", "0 patterns", verb="hold"
             )
-        xi, out = as_states(queries, self.dim, name, device=self._device)
-        return xi.to(compute_dtype(xi.dtype)), out
+        return self._as_queries(queries, name)
 
     def _partial(self, q: Tensor, **kw: Any) -> Any:
         return S.stream_partial(

@@ -142,21 +142,21 @@ def concat(parts: list[Segment]) -> Segment:
 
 
 # ------------------------------------------------------------------------------------------- files
-def write_segment(folder: Path, seg: Segment, prefix: str = "segments") -> SegmentInfo:
-    """Write ``seg`` as a new safetensors file under ``folder/prefix`` (temporary file, fsync, rename,
-    fsync of the folder) and return its manifest entry."""
+def write_segment(folder: Path, seg: Segment, *, durable: bool = True) -> SegmentInfo:
+    """Write ``seg`` as a new safetensors file under ``folder/segments`` (temporary file, fsync,
+    rename and, with ``durable``, fsync of the folder) and return its manifest entry."""
     tensors = {"patterns": seg.patterns.contiguous().cpu(), "times": seg.times.contiguous().cpu()}
     if seg.values is not None:
         tensors["values"] = seg.values.contiguous().cpu()
     from safetensors.torch import save
 
     data = save(tensors, metadata={"format": SEGMENT_FORMAT, "first_row": str(seg.first_row)})
-    name = f"{prefix}/seg-{seg.first_row:012d}-{seg.rows:010d}-{secrets.token_hex(4)}.safetensors"
+    name = f"segments/seg-{seg.first_row:012d}-{seg.rows:010d}-{secrets.token_hex(4)}.safetensors"
 
     def put(f: IO[bytes]) -> None:
         f.write(data)
 
-    atomic_write(folder / name, put, durable=True)
+    atomic_write(folder / name, put, durable=durable)
     return SegmentInfo(
         file=name,
         rows=seg.rows,

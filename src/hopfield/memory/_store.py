@@ -116,15 +116,15 @@ class Store:
         infos = []
         for g in plan:
             info = old[g[0]].info if len(g) == 1 and g[0] < len(old) else None
-            infos.append(info or write_segment(self.root, concat([both[i] for i in g])))
+            infos.append(info or write_segment(self.root, concat([both[i] for i in g]), durable=False))
+        fsync_dir(self.root / SEGMENT_DIR)  # the new names are on disk before the manifest names them
         count = m.count + sum(s.rows for s in new)
         new_m = replace(m, count=count, generation=m.generation + 1, segments=infos)
         write_manifest(self.root, new_m)  # the commit point
         kept = {i.file for i in new_m.segments}
-        for s in old:
+        for s in old:  # a crash before these unlinks leaves files the next writer removes
             if s.info is not None and s.info.file not in kept:
                 (self.root / s.info.file).unlink(missing_ok=True)
-        fsync_dir(self.root / SEGMENT_DIR)
         return new_m, self.load(verify=False, known=old)[1]
 
     def close(self) -> None:
@@ -147,7 +147,8 @@ def save_store(path: str | os.PathLike[str], m: Manifest, segments: list[Segment
     tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}.", suffix=".tmp", dir=root.parent))
     try:
         (tmp / SEGMENT_DIR).mkdir()
-        infos = [write_segment(tmp, replace(s, info=None)) for s in segments]
+        infos = [write_segment(tmp, replace(s, info=None), durable=False) for s in segments]
+        fsync_dir(tmp / SEGMENT_DIR)
         write_manifest(tmp, replace(m, generation=0, segments=infos))
         (tmp / LOCK_FILE).touch()
         if root.exists():
