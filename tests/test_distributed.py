@@ -79,5 +79,5 @@ def test_needs_an_initialized_process_group() -> None:
 
     if dist.is_initialized():  # pragma: no cover
         pytest.skip("a process group is already initialized")
-    with pytest.raises(HopfieldInputError, match="torch.distributed must be initialized"):
+    with pytest.raises(HopfieldInputError, match=r"torch\.distributed must be initialized"):
         ShardedMemory(4, 1.0)
