@@ -1,4 +1,5 @@
-"""The ``hopfield`` command: ``demo`` (the main job) and ``reproduce`` (the seeds' experiments)."""
+"""The ``hopfield`` command: ``demo`` (the main job), ``reproduce`` (the seeds' experiments) and ``memory``
+(a persistent memory store)."""
 
 from __future__ import annotations
 
@@ -68,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(fn=_reproduce)
+
+    from hopfield.memory._cli import add_parser as add_memory_parser
+
+    add_memory_parser(sub)  # hopfield memory create|add|query|info
     return p
 
 
