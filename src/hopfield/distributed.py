@@ -177,7 +177,8 @@ class ShardedMemory:
         r = rescale(part, m)
         flat = torch.cat([t.reshape(t.shape[0], -1) for t in r.terms], dim=1)
         flat = self._all_reduce(flat, dist.ReduceOp.SUM, "retrieve")
-        return LsePartial(m, (flat[:, 0], flat[:, 1:]), part.beta)
+        terms = (flat[:, 0], flat[:, 1:]) if len(r.terms) > 1 else (flat[:, 0],)
+        return LsePartial(m, terms, part.beta)
 
     # ------------------------------------------------------------------ the memory
     @property
@@ -244,7 +245,7 @@ class ShardedMemory:
 
     def _topk(self, q: Tensor, k: int) -> tuple[Tensor, Tensor]:
         top = S.TopK(q.shape[0], k, q)
-        part = self._reduce(self._part(q, topk=top, by_time=True))
+        part = self._reduce(self._part(q, topk=top, by_time=True, values=False))
         pad = k - top.scores.shape[1]  # a shard with fewer than k rows
         scores = torch.nn.functional.pad(top.scores, (0, pad), value=float("-inf"))
         ids = torch.nn.functional.pad(top.ids, (0, pad), value=-1)

@@ -157,7 +157,7 @@ class MemoryReader:
 
     def _topk(self, q: Tensor, k: int) -> tuple[Tensor, Tensor]:
         top = S.TopK(q.shape[0], k, q)
-        part = self._partial(q, topk=top)
+        part = self._partial(q, topk=top, values=False)
         return top.weights(part), top.ids
 
     def retrieve(

@@ -121,15 +121,17 @@ def chunked_partial(
     topk: TopK | None = None,
     by_time: bool = False,
     precise: bool = False,
+    values: bool = True,
 ) -> LsePartial:
     """The part of one segment by our chunked merge: ``(B, C)`` score blocks, each shifted by the
     forgetting bias and reduced by :func:`~hopfield.functional.lse.block_partial`.
 
     ``topk`` collects the largest biased scores with their row positions (or time indices with
-    ``by_time``); ``precise`` keeps the sums the energy needs at tiny beta.
+    ``by_time``); ``precise`` keeps the sums the energy needs at tiny beta; without ``values`` only
+    the normalizer is kept (a top-k search needs no average).
     """
     k = _cast(seg.patterns, q)
-    v = k if seg.values is None else _cast(seg.values, q)
+    v = None if not values else k if seg.values is None else _cast(seg.values, q)
     acc: LsePartial | None = None
     c = chunk_size or default_chunk_size(q.shape[0], seg.rows)
     if topk is not None:
@@ -145,7 +147,7 @@ def chunked_partial(
                 else torch.arange(seg.first_row + start, seg.first_row + stop)
             )
             topk.add(s, ids.to(q.device))
-        p = block_partial(s, v[start:stop], beta, precise=precise)  # last: may reuse s in place
+        p = block_partial(s, None if v is None else v[start:stop], beta, precise=precise)  # may reuse s
         acc = p if acc is None else merge(acc, p)
     assert acc is not None  # a segment has at least one row
     return acc
@@ -163,6 +165,7 @@ def stream_partial(
     topk: TopK | None = None,
     by_time: bool = False,
     precise: bool = False,
+    values: bool = True,
 ) -> LsePartial:
     """The merged part of every segment: ``softmax`` average (``average()``) and log-sum-exp
     (``lse()``) of the logits ``beta x_i^T xi - gamma (newest - t_i)`` over all rows.
@@ -170,21 +173,31 @@ def stream_partial(
     q: (B, d) queries in the compute dtype. Peak extra memory: one ``(B, chunk)`` block and the
     ``(B, dv)`` accumulators (plus one cast copy of a segment when the store's dtype or device
     differs from the query's). The fused kernel serves segments when ``fused`` and no top-k or
-    precise sums are asked for; an empty memory gives an empty part.
+    precise sums are asked for; an empty memory gives an empty part. Without ``values`` the part
+    keeps only the normalizer (top-k search).
     """
     acc: LsePartial | None = None
     for seg in segments:
         p = None
-        if fused and topk is None and not precise and chunk_size is None:
+        if fused and values and topk is None and not precise and chunk_size is None:
             p = fused_partial(q, seg, beta, gamma, newest)
         if p is None:
             p = chunked_partial(
-                q, seg, beta, gamma, newest, chunk_size, topk=topk, by_time=by_time, precise=precise
+                q,
+                seg,
+                beta,
+                gamma,
+                newest,
+                chunk_size,
+                topk=topk,
+                by_time=by_time,
+                precise=precise,
+                values=values,
             )
         acc = p if acc is None else merge(acc, p)
     if acc is None:
-        dv = q.shape[1]
-        return LsePartial.empty([(q.shape[0],), (q.shape[0], dv)], q, beta, precise)
+        shapes = [(q.shape[0],), (q.shape[0], q.shape[1])] if values else [(q.shape[0],)]
+        return LsePartial.empty(shapes, q, beta, precise)
     return acc
 
 
@@ -197,9 +210,12 @@ class TopK:
         self.ids = torch.empty((batch, 0), dtype=torch.long, device=like.device)
 
     def add(self, scores: Tensor, ids: Tensor) -> None:
-        """Merge a ``(B, C)`` block of scores whose columns have the ids ``(C,)`` (or ``(B, C)``)."""
-        cand_s = torch.cat([self.scores, scores], dim=-1)
-        cand_i = torch.cat([self.ids, ids.expand(scores.shape[0], -1)], dim=-1)
+        """Merge a ``(B, C)`` block of scores whose columns have the ids ``(C,)`` (or ``(B, C)``):
+        the block's own top-k first, then the ``(B, <= 2k)`` candidates."""
+        block_s, pos = scores.topk(min(self.k, scores.shape[-1]), dim=-1)
+        block_i = ids.expand(scores.shape[0], -1).gather(-1, pos)
+        cand_s = torch.cat([self.scores, block_s], dim=-1)
+        cand_i = torch.cat([self.ids, block_i], dim=-1)
         self.scores, pos = cand_s.topk(min(self.k, cand_s.shape[-1]), dim=-1)
         self.ids = cand_i.gather(-1, pos)
 
