@@ -220,3 +220,47 @@ def test_segments_are_memory_mapped_and_readable_by_safetensors(tmp_path) -> Non
     assert isinstance(seg.patterns.numpy().base, np.memmap) or seg.patterns.numpy().base is not None
     loaded = load_file(tmp_path / "s" / seg.info.file)
     assert torch.equal(loaded["patterns"], x) and torch.equal(loaded["times"], torch.arange(100))
+
+
+def _large_case(n: int, gamma: float, monkeypatch, segment_bytes: int | None = None) -> None:
+    """Float32 streaming retrieval within 1e-6 of the float64 formula, relative to the largest
+    |value| (patterns of norm <= 10, unit queries, beta = 1: logits within [-10, 10])."""
+    from hopfield.memory import _segments
+
+    if segment_bytes is not None:
+        monkeypatch.setattr(_segments, "SEGMENT_BYTES", segment_bytes)
+    g = torch.Generator().manual_seed(3)
+    d = 64
+    x = torch.randn(n, d, generator=g)
+    x *= 10 * torch.rand(n, 1, generator=g) / torch.linalg.vector_norm(x, dim=1, keepdim=True)
+    q = torch.randn(16, d, generator=g)
+    q /= torch.linalg.vector_norm(q, dim=1, keepdim=True)
+    mem = Memory(d, 1.0, gamma)
+    mem.add(x)
+    expected, _ = reference(q, x, x, torch.arange(n), 1.0, gamma)
+    scale = float(expected.abs().max())
+    for chunk in (None, 8192):  # the fused kernel per segment, and our chunked merge
+        mem.chunk_size = chunk
+        err = float((mem.retrieve(q).state.double() - expected).abs().max())
+        assert err <= 1e-6 * scale, (chunk, len(mem._segments), err / scale)
+
+
+@pytest.mark.parametrize("gamma", [0.0, 1e-4])
+def test_streaming_precision_float32(gamma, monkeypatch) -> None:
+    _large_case(60_000, gamma, monkeypatch, segment_bytes=1 << 20)  # 3,971 rows a segment: 16 of them
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("gamma", [0.0, 1e-5])
+def test_streaming_precision_float32_1e6(gamma, monkeypatch) -> None:
+    _large_case(1_000_000, gamma, monkeypatch)
+
+
+def test_search_indices_equal_faiss() -> None:
+    faiss = pytest.importorskip("faiss")
+    mem, x = filled(n=5000, pieces=3)
+    q = torch.randn(20, D)
+    index = faiss.IndexFlatIP(D)
+    index.add(x.numpy())
+    _, theirs = index.search(q.numpy(), 10)
+    np.testing.assert_array_equal(mem.search(q.numpy(), k=10)[1], theirs)
