@@ -64,7 +64,6 @@ def _reset_peak() -> int:
 
 def build_store(path: Path, x: torch.Tensor) -> None:
     from hopfield import Memory
-
     from hopfield.memory._segments import split_rows
 
     Memory(D, BETA).save(path)
