@@ -26,7 +26,7 @@ def fsync_dir(path: str | os.PathLike[str]) -> None:
 
 
 def atomic_write(
-    path: str | os.PathLike[str], write: Callable[[IO[bytes]], None], *, durable: bool = False
+    path: str | os.PathLike[str], write: Callable[[IO[bytes]], object], *, durable: bool = False
 ) -> Path:
     """Call ``write(f)`` on a temporary binary file and rename it to ``path``; nothing half-written stays.
 
