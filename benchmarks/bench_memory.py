@@ -178,25 +178,36 @@ def sharded(n: int, b: int, procs: int) -> float:
 
 
 def make_cgroup(limit: int) -> Path | None:
-    """A child memory cgroup of ours limited to ``limit`` bytes (v2, else v1), or None."""
+    """A child memory cgroup of ours limited to ``limit`` bytes (v1, else v2), or None (removed again
+    when any step fails)."""
     name = f"hopfield-bench-{os.getpid()}"
     try:
         lines = Path("/proc/self/cgroup").read_text().splitlines()
-        v2 = [ln.split("::", 1)[1] for ln in lines if ln.startswith("0::")]
-        v1 = [ln.split(":", 2)[2] for ln in lines if ":memory:" in ln]
-        if v1 and Path("/sys/fs/cgroup/memory").is_dir():
-            cg = Path("/sys/fs/cgroup/memory") / v1[0].lstrip("/") / name
-            cg.mkdir()
-            (cg / "memory.limit_in_bytes").write_text(str(limit))
-            return cg
-        if v2:
-            cg = Path("/sys/fs/cgroup") / v2[0].lstrip("/") / name
-            cg.mkdir()
-            (cg / "memory.max").write_text(str(limit))
-            (cg / "memory.swap.max").write_text("0")
-            return cg
     except OSError:
         return None
+    v1 = [ln.split(":", 2)[2] for ln in lines if ":memory:" in ln]
+    v2 = [ln.split("::", 1)[1] for ln in lines if ln.startswith("0::")]
+    tries = []
+    if v1 and Path("/sys/fs/cgroup/memory").is_dir():
+        tries.append(
+            (Path("/sys/fs/cgroup/memory") / v1[0].lstrip("/") / name, {"memory.limit_in_bytes": limit})
+        )
+    if v2:
+        tries.append(
+            (Path("/sys/fs/cgroup") / v2[0].lstrip("/") / name, {"memory.max": limit, "memory.swap.max": 0})
+        )
+    for cg, settings in tries:
+        try:
+            cg.mkdir()
+        except OSError:
+            continue
+        try:
+            for key, value in settings.items():
+                if key != "memory.swap.max" or (cg / key).exists():  # swap accounting may be off
+                    (cg / key).write_text(str(value))
+            return cg
+        except OSError:
+            cg.rmdir()
     return None
 
 

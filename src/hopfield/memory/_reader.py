@@ -39,7 +39,8 @@ def run_updates(
     b = xi.shape[0]
     if hetero:
         zeros = torch.zeros(b, dtype=torch.bool, device=xi.device)
-        return RawRetrieval(update(xi), torch.ones(b, dtype=torch.long), zeros, zeros), xi
+        ones = torch.ones(b, dtype=torch.long, device=xi.device)
+        return RawRetrieval(update(xi), ones, zeros, zeros), xi
     last_in = xi.clone()
     rows = torch.arange(b, device=xi.device)  # the rows still active, in order
     seen: list[Tensor] = [xi]
