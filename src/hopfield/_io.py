@@ -25,6 +25,7 @@ __all__ = [
     "NpyStreamWriter",
     "atomic_write",
     "commit_folder",
+    "fsync_dir",
     "save_figure",
     "temporary_folder",
     "write_json",
@@ -32,8 +33,27 @@ __all__ = [
 ]
 
 
-def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], object]) -> Path:
-    """Call ``write(f)`` on a temporary binary file and rename it to ``path``; nothing half-written stays."""
+def fsync_dir(path: str | os.PathLike[str]) -> None:
+    """Flush a folder's entries (a rename or unlink inside it) to disk; a no-op where folders cannot
+    be opened (Windows)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(
+    path: str | os.PathLike[str], write: Callable[[IO[bytes]], object], *, durable: bool = False
+) -> Path:
+    """Call ``write(f)`` on a temporary binary file and rename it to ``path``; nothing half-written stays.
+
+    The file is fsynced before the rename. With ``durable`` the folder is fsynced after it too, so
+    that the new name survives a power loss (what a store's commit needs: SQLite and LMDB do the same).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -43,6 +63,8 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], obje
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+        if durable:
+            fsync_dir(path.parent)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

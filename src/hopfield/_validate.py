@@ -25,6 +25,7 @@ from hopfield._errors import HopfieldInputError, HopfieldTypeError, input_error
 __all__ = [
     "as_indices",
     "as_input",
+    "as_integers",
     "as_patterns",
     "as_states",
     "check_binary",
@@ -378,6 +379,19 @@ def as_input(
         t = t.unsqueeze(0)
     out = Output(numpy=numpy_in, squeeze=squeeze, state_dtype=state_dtype, zero_one=zero_one)
     return t.contiguous(), out
+
+
+def as_integers(x: Any, name: str, length: int) -> Tensor:
+    """Integer input (torch or NumPy integers, or a sequence of ints) as an int64 ``(length,)`` tensor.
+
+    Floating and bool dtypes are refused (an index must be exact: ``1e9 + 1`` is not a float32).
+    """
+    t, _ = _to_tensor(x, name)
+    if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
+        raise input_error(name, "an integer dtype", f"dtype {t.dtype}", cls=HopfieldTypeError, verb="have")
+    if tuple(t.shape) != (length,):
+        raise input_error(name, f"shape ({length},)", f"shape {tuple(t.shape)}", verb="have")
+    return t.to(torch.int64).contiguous()
 
 
 def _kind(kwargs: dict[str, Any]) -> None:
