@@ -10,7 +10,7 @@ import torch
 from scipy.integrate import RK45, solve_ivp
 
 from helpers import assert_close
-from hopfield import ContinuousTimeHopfield
+from hopfield import ContinuousTimeHopfield, HopfieldBudgetError, HopfieldInputError
 from hopfield.functional import batched_rk as R
 from hopfield.functional import continuous as C
 
@@ -360,7 +360,7 @@ def test_bad_inputs_raise_named_errors():
     for bad_t in ([0.0, 1.0, 0.5], [0.0, 0.0], [1.0, 0.0]):
         with pytest.raises(ValueError, match="t must be strictly increasing"):
             R.dopri5(f, y0, torch.tensor(bad_t, dtype=F64))
-    with pytest.raises(ValueError, match="t must be a 1-d tensor of at least 2"):
+    with pytest.raises(ValueError, match="t must hold at least 2 values"):
         R.dopri5(f, y0, torch.tensor([0.0], dtype=F64))
     with pytest.raises(ValueError, match="t must contain only finite"):
         R.dopri5(f, y0, torch.tensor([0.0, math.inf], dtype=F64))
@@ -371,7 +371,7 @@ def test_bad_inputs_raise_named_errors():
             R.dopri5(f, bad, t)
     with pytest.raises(ValueError, match=r"y0 must have shape \(batch, ...\)"):
         R.dopri5(f, torch.ones(3, dtype=F64), t)
-    with pytest.raises(TypeError, match="y0 must be a float32 or float64"):
+    with pytest.raises(TypeError, match="y0 must have a floating dtype"):
         R.dopri5(f, torch.ones(2, 3, dtype=torch.long), t)
     for name in ("rtol", "atol"):
         for value in (0.0, -1e-6, math.nan):
@@ -383,10 +383,21 @@ def test_bad_inputs_raise_named_errors():
         R.dopri5(f, y0, t, first_step=-0.1)
 
 
-def test_blow_up_and_step_budget_raise_runtime_errors():
-    """y' = y^2 from y = 1 blows up at t = 1: the step size collapses and a RuntimeError says so."""
+def test_blow_up_and_step_budget_raise_named_errors():
+    """y' = y^2 from y = 1 blows up at t = 1: the step size collapses and a RuntimeError says so; the
+    step budget ends in a HopfieldBudgetError naming it; a right-hand side that is NaN at y0 (whose
+    step size would be NaN, and never "too small") is refused at once."""
     y0 = torch.ones(2, 1, dtype=F64)
     with pytest.raises(RuntimeError, match="step size fell below 10 ulp"):
         R.dopri5(lambda t, y: y * y, y0, torch.tensor([0.0, 2.0], dtype=F64))
-    with pytest.raises(RuntimeError, match="max_steps = 5"):
+    with pytest.raises(HopfieldBudgetError, match="max_steps = 5") as info:
         R.dopri5(lambda t, y: -y, y0, torch.tensor([0.0, 100.0], dtype=F64), 1e-12, 1e-14, max_steps=5)
+    assert info.value.argument == "max_steps"
+    with pytest.raises(HopfieldInputError, match="f must be a right-hand side that is finite at y0") as info:
+        R.dopri5(lambda t, y: y * math.nan, y0, torch.tensor([0.0, 1.0], dtype=F64))
+    assert info.value.argument == "f"
+    # a right-hand side that turns NaN later: the NaN step size is caught as too small
+    with pytest.raises(RuntimeError, match="step size fell below 10 ulp"):
+        R.dopri5(
+            lambda t, y: torch.where(t[:, None] > 0.5, math.nan, -y), y0, torch.tensor([0.0, 1.0], dtype=F64)
+        )

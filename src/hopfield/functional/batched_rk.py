@@ -25,7 +25,7 @@ The method (Dormand & Prince 1980, "A family of embedded Runge-Kutta formulae", 
 
 Step-size decisions are taken without gradient; the states, stages and interpolants are ordinary torch
 operations, so autograd backpropagates through the solve (discretize-then-differentiate). Device and
-dtype follow ``y0`` (float32 or float64); times are kept in float64.
+dtype follow ``y0`` (float16/bfloat16 are solved in float32 and cast back); times are kept in float64.
 """
 
 from __future__ import annotations
@@ -33,9 +33,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor
+
+from hopfield._errors import HopfieldBudgetError, input_error
+from hopfield._tolerances import compute_dtype
+from hopfield._validate import as_input, check_increasing, check_int, check_positive
 
 __all__ = ["DOPRI5", "RKSolution", "RKStats", "Tableau", "dopri5"]
 
@@ -98,10 +103,8 @@ class RKStats:
     n_fev:
         Right-hand side evaluations spent on each row: 2 to start (``f(t0, y0)`` and the initial-step
         probe) plus ``s - 1 = 6`` per attempted step (FSAL), the count ``solve_ivp`` reports as ``nfev``.
-    n_calls:
-        Calls of ``f`` (each on the rows still active).
-    n_iterations:
-        Rounds of the batch loop (the largest number of attempted steps of any row).
+    n_calls, n_iterations:
+        Calls of ``f`` (each on the rows still active); rounds of the batch loop (most attempts of a row).
     """
 
     n_accepted: Tensor
@@ -113,9 +116,10 @@ class RKStats:
 
 @dataclass(frozen=True)
 class RKSolution:
-    """``ys`` ``(T, B, ...)``: every row's state at every requested time; ``stats``: :class:`RKStats`."""
+    """``ys`` ``(T, B, ...)``: every row's state at every requested time (NumPy for NumPy ``y0``);
+    ``stats``: :class:`RKStats`."""
 
-    ys: Tensor
+    ys: Any
     stats: RKStats
 
 
@@ -133,27 +137,6 @@ def _combine(ks: Sequence[Tensor], coeffs: Sequence[float]) -> Tensor:
 def _rms(x: Tensor) -> Tensor:
     """Root mean square over each row: ``(A, n) -> (A,)`` float64."""
     return x.pow(2).mean(dim=-1).sqrt().to(torch.float64)
-
-
-def _check(y0: Tensor, t: Tensor, rtol: float, atol: float, max_steps: int) -> None:
-    """Named ``ValueError``/``TypeError`` for bad inputs (this module is also a public entry point)."""
-    for name, v in (("rtol", rtol), ("atol", atol)):
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
-            raise ValueError(f"{name} must be a positive finite number, got {v!r}")
-    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
-        raise ValueError(f"max_steps must be an integer >= 1, got {max_steps!r}")
-    if not isinstance(y0, Tensor) or y0.dtype not in (torch.float32, torch.float64):
-        raise TypeError(f"y0 must be a float32 or float64 tensor, got {getattr(y0, 'dtype', type(y0))}")
-    if y0.ndim < 2 or y0.shape[1:].numel() == 0:
-        raise ValueError(f"y0 must have shape (batch, ...) with a non-empty state, got {tuple(y0.shape)}")
-    if not bool(torch.isfinite(y0).all()):
-        raise ValueError("y0 must contain only finite values, got NaN or Inf entries")
-    if not isinstance(t, Tensor) or t.ndim != 1 or t.numel() < 2:
-        raise ValueError(f"t must be a 1-d tensor of at least 2 times, got {getattr(t, 'shape', t)}")
-    if not bool(torch.isfinite(t).all()):
-        raise ValueError("t must contain only finite values")
-    if not bool((t[1:] > t[:-1]).all()):
-        raise ValueError(f"t must be strictly increasing, got {t.tolist()[:8]}")
 
 
 def _initial_step(
@@ -247,9 +230,9 @@ def _dense_output(
 
 
 def dopri5(
-    f: Callable[[Tensor, Tensor], Tensor],
-    y0: Tensor,
-    t: Tensor,
+    f: Callable[..., Tensor],
+    y0: Any,
+    t: Any,
     rtol: float = 1e-7,
     atol: float = 1e-9,
     *,
@@ -269,15 +252,17 @@ def dopri5(
         as ``f(t, y, rows)``, ``rows`` the ``(A,)`` indices of those rows in the batch (for per-row
         parameters).
     y0:
-        ``(B, ...)`` initial states at ``t[0]``, float32 or float64, finite.
+        ``(B, ...)`` initial states at ``t[0]``, finite, a floating tensor or NumPy array (float16 and
+        bfloat16 are solved in float32: ``f`` then sees float32 states; ``ys`` comes back in ``y0``'s
+        dtype, as NumPy for NumPy input).
     t:
-        ``(T,)`` strictly increasing output times, ``T >= 2``.
+        ``(T,)`` strictly increasing output times, ``T >= 2`` (any real dtype; kept in float64).
     rtol, atol:
         Tolerances (> 0), held per row by the RMS norm of the module docstring.
     first_step:
         Initial step for every row (default: HNW's starting-step heuristic, per row).
     max_steps:
-        Most attempted steps of a row; more raises ``RuntimeError``.
+        Most attempted steps of a row; more raise :class:`~hopfield.HopfieldBudgetError`.
     row_index:
         Pass the active rows' batch indices to ``f`` as a third argument.
     tableau:
@@ -289,18 +274,27 @@ def dopri5(
 
     Raises
     ------
-    ValueError
-        Bad ``y0``, ``t``, ``rtol``, ``atol``, ``max_steps`` (named in the message).
+    HopfieldInputError
+        Bad ``y0``, ``t``, ``rtol``, ``atol``, ``max_steps``, ``first_step`` (named in the message), or
+        ``f`` not finite at ``y0``.
+    HopfieldBudgetError
+        A row needed more than ``max_steps`` steps.
     RuntimeError
-        A row's step fell below 10 ulp of its time (blow-up, non-finite ``f``) or ``max_steps`` ran out.
+        A row's step fell below 10 ulp of its time (the solution blows up, or ``f`` stopped being finite).
     """
-    _check(y0, t, rtol, atol, max_steps)
-    if first_step is not None and not (math.isfinite(first_step) and first_step > 0):
-        raise ValueError(f"first_step must be a positive finite number, got {first_step!r}")
+    y0t, out = as_input(y0, "y0", ranks=range(2, 33), shape="(batch, ...)", nonempty=False, batch=False)
+    if y0t.shape[1:].numel() == 0:
+        raise input_error("y0", "a non-empty state, (batch, ...)", f"shape {tuple(y0t.shape)}", verb="have")
+    ts, _ = as_input(t, "t", kind="any", ranks=(1,), shape="(T,)", batch=False, dtype=torch.float64)
+    check_increasing(ts, "t")
+    rtol, atol = check_positive(rtol, "rtol"), check_positive(atol, "atol")
+    max_steps = check_int(max_steps, "max_steps")
+    first_step = None if first_step is None else check_positive(first_step, "first_step")
     tab = tableau
-    shape, dtype, device = y0.shape, y0.dtype, y0.device
-    b, n_out, width = shape[0], t.numel(), shape[1:].numel()
-    tout = t.detach().to(device=device, dtype=torch.float64)
+    y0t = y0t.to(compute_dtype(y0t.dtype))
+    shape, dtype, device = y0t.shape, y0t.dtype, y0t.device
+    b, n_out, width = shape[0], ts.numel(), shape[1:].numel()
+    tout = ts.detach().to(device=device, dtype=torch.float64)
     t0, t_end = float(tout[0]), float(tout[-1])
     span = t_end - t0
     n_calls = 0
@@ -313,10 +307,12 @@ def dopri5(
 
     nz = [j for j, row in enumerate(tab.p) if any(row)]  # stages the dense output uses
     p = torch.tensor([tab.p[j] for j in nz], dtype=dtype, device=device)  # (s', q)
-    y = y0.reshape(b, width)
+    y = y0t.reshape(b, width)
     tc = torch.full((b,), t0, dtype=torch.float64, device=device)
     rows = torch.arange(b, device=device)
     k1 = rhs(tc, y, rows)
+    if not bool(torch.isfinite(k1).all()):
+        raise input_error("f", "a right-hand side that is finite at y0", "NaN or Inf values")
     with torch.no_grad():
         if first_step is None:
             h = _initial_step(rhs, tc, y.detach(), k1.detach(), rows, span, rtol, atol, tab.error_order)
@@ -327,21 +323,24 @@ def dopri5(
     attempts = torch.zeros(b, dtype=torch.long, device=device)
     rejected = torch.zeros(b, dtype=torch.long, device=device)
     # differentiable when y0 or a parameter of f carries gradients (then k1 does)
-    out = _Outputs(n_out * b, y, rows, torch.is_grad_enabled() and (y.requires_grad or k1.requires_grad))
+    outputs = _Outputs(n_out * b, y, rows, torch.is_grad_enabled() and (y.requires_grad or k1.requires_grad))
     exponent = -1.0 / (tab.error_order + 1)
     iterations = 0
 
     while rows.numel() > 0:
         iterations += 1
         if iterations > max_steps:
-            raise RuntimeError(
+            raise HopfieldBudgetError(
                 f"dopri5-batched: {rows.numel()} trajectories needed more than max_steps = {max_steps} "
-                f"steps (first: row {int(rows[0])} at t = {float(tc[0]):.6g}); is the problem stiff?"
+                f"steps (first: row {int(rows[0])} at t = {float(tc[0]):.6g}); is the problem stiff?",
+                argument="max_steps",
+                expected=f"at most {max_steps} steps",
+                received=f"{rows.numel()} unfinished trajectories",
             )
         with torch.no_grad():
             min_step = 10 * (torch.nextafter(tc, torch.full_like(tc, math.inf)) - tc)
             h = torch.where(after_reject, h, torch.maximum(h, min_step))
-            small = h < min_step
+            small = ~(h >= min_step)  # NaN too
             if bool(small.any()):
                 i = int(small.nonzero()[0])
                 raise RuntimeError(
@@ -380,14 +379,14 @@ def dopri5(
             y, k1 = torch.where(accept[:, None], y_new, y), torch.where(accept[:, None], ks[-1], k1)
         if bool(count.any()):
             (k, r), value = _dense_output(ks, count, nxt, tout, t_old, t_new, hs, y_prev, y_new, p, nz)
-            out.add(k * b + rows[r], value)
+            outputs.add(k * b + rows[r], value)
             nxt = nxt + count
         done = nxt >= n_out
         if bool(done.any()):
             keep = torch.nonzero(~done).squeeze(1)
             rows, y, k1, tc, h, nxt, after_reject = (v[keep] for v in (rows, y, k1, tc, h, nxt, after_reject))
 
-    ys = out.result().reshape(n_out, *shape)
+    ys = out(outputs.result().reshape(n_out, *shape), batch_axis=False)
     stats = RKStats(
         n_accepted=attempts - rejected,
         n_rejected=rejected,
