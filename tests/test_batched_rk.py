@@ -12,6 +12,7 @@ from scipy.integrate import RK45, solve_ivp
 from helpers import assert_close
 from hopfield import ContinuousTimeHopfield, HopfieldBudgetError, HopfieldInputError
 from hopfield.functional import batched_rk as R
+from hopfield.functional import batched_rk_output as O
 from hopfield.functional import continuous as C
 
 F64 = torch.float64
@@ -191,11 +192,14 @@ def test_output_exactly_at_the_requested_times():
     assert float((f32.ys - rotation_exact(lam, y0, t.float().double())).abs().max()) < 1e-8
 
 
+@pytest.mark.parametrize("small", [0, 1 << 16])
 @pytest.mark.parametrize("count", [[2, 2, 0, 2], [1, 1, 0, 1, 9]])
-def test_dense_output_against_an_explicit_loop(count):
+def test_dense_output_against_an_explicit_loop(count, small, monkeypatch):
     """The per-step interpolation (HNW I §II.6) against explicit loops over rows, times, stages and
-    powers; similar counts take the padded path, one long row the gather path; a time equal to the end
-    of the step returns y_new itself (here deliberately not the interpolant's value)."""
+    powers; small problems take the elementwise path, larger ones (``SMALL`` = 0 here) the padded
+    ``bmm`` path for similar counts and the gather path for one long row; a time equal to the end of
+    the step returns y_new itself (here deliberately not the interpolant's value)."""
+    monkeypatch.setattr(O, "SMALL", small)
     g = _gen(11)
     a, m = len(count), 3
     ks = [torch.randn(a, m, generator=g, dtype=F64) for _ in range(7)]
@@ -215,7 +219,7 @@ def test_dense_output_against_an_explicit_loop(count):
     order = torch.tensor(times, dtype=F64)  # not sorted overall: the helper only indexes it
     nz = [0, 2, 3, 4, 5, 6]
     p = torch.tensor([R.DOPRI5.p[j] for j in nz], dtype=F64)
-    (k, r), value = R._dense_output(ks, cnt, torch.tensor(nxt), order, t_old, t_new, hs, y_old, y_new, p, nz)
+    (k, r), value = O.dense_output(ks, cnt, torch.tensor(nxt), order, t_old, t_new, hs, y_old, y_new, p, nz)
     assert k.numel() == sum(count)
     for kk, rr, v in zip(k.tolist(), r.tolist(), value, strict=True):
         if times[kk] == float(t_new[rr]):

@@ -41,6 +41,7 @@ from torch import Tensor
 from hopfield._errors import HopfieldBudgetError, input_error
 from hopfield._tolerances import compute_dtype
 from hopfield._validate import as_input, check_increasing, check_int, check_positive
+from hopfield.functional.batched_rk_output import Outputs, dense_output
 
 __all__ = ["DOPRI5", "RKSolution", "RKStats", "Tableau", "dopri5"]
 
@@ -161,74 +162,6 @@ def _initial_step(
     return torch.minimum(torch.minimum(100 * h0, h1), torch.full_like(h0, span))
 
 
-class _Outputs:
-    """The trajectory ``(T * B, m)`` filled row by row as rows pass their output times: written in
-    place without autograd; collected and assembled once (differentiably) with it."""
-
-    def __init__(self, size: int, y0: Tensor, rows: Tensor, grad: bool) -> None:
-        self.grad = grad
-        self.index, self.values = [rows], [y0]
-        if not grad:
-            self.ys = y0.new_empty(size, y0.shape[1])
-            self.ys[: y0.shape[0]] = y0
-
-    def add(self, index: Tensor, values: Tensor) -> None:
-        if self.grad:
-            self.index.append(index)
-            self.values.append(values)
-        else:
-            self.ys.index_copy_(0, index, values)
-
-    def result(self) -> Tensor:
-        if not self.grad:
-            return self.ys
-        flat, values = torch.cat(self.index), torch.cat(self.values)
-        return values[torch.argsort(flat)]
-
-
-def _dense_output(
-    ks: Sequence[Tensor],
-    count: Tensor,
-    nxt: Tensor,
-    tout: Tensor,
-    t_old: Tensor,
-    t_new: Tensor,
-    hs: Tensor,
-    y_old: Tensor,
-    y_new: Tensor,
-    p: Tensor,
-    nz: Sequence[int],
-) -> tuple[tuple[Tensor, Tensor], Tensor]:
-    """The states at the ``count[r]`` output times ``tout[nxt[r]:nxt[r] + count[r]]`` inside each active
-    row's step ``(t_old, t_new]``: HNW I §II.6, ``y(t_old + theta h) = y_old + sum_q theta^(q+1) Q_q`` with
-    ``Q = h K^T P`` per row, computed once per row and evaluated at each of its times; ``y_new`` itself
-    where a time is ``t_new``. Returns ``((output index k, active row r), values)``, one entry per pair.
-    """
-    ro = torch.nonzero(count).squeeze(1)  # rows with outputs in this step (A_o,)
-    c_o = count[ro]
-    pos = torch.repeat_interleave(torch.arange(ro.numel(), device=count.device), c_o)  # pair -> ro
-    r = ro[pos]
-    first = torch.cumsum(c_o, 0) - c_o
-    k = nxt[r] + torch.arange(r.numel(), device=count.device) - first[pos]
-    tk = tout[k]
-    theta = ((tk - t_old[r]) / hs[r])[:, None] ** torch.arange(1, p.shape[1] + 1, device=count.device)
-    stages = torch.stack([ks[j][ro] for j in nz])  # (s', A_o, m)
-    q = (p.T @ stages.flatten(1)).view(p.shape[1], ro.numel(), -1).transpose(0, 1)  # (A_o, q, m)
-    weights = (theta * hs[r][:, None]).to(q.dtype)  # (n, q), h folded in
-    width = int(c_o.max())
-    if ro.numel() * width <= 2 * r.numel():  # similar counts: one padded product per row, no gather of q
-        slot = torch.arange(r.numel(), device=count.device) - first[pos]
-        padded = weights.new_zeros(ro.numel(), width, weights.shape[1]).index_put((pos, slot), weights)
-        valid = torch.arange(width, device=count.device)[None, :] < c_o[:, None]  # (A_o, width)
-        value = (torch.bmm(padded, q) + y_old[ro][:, None, :])[valid]
-    else:
-        value = torch.baddbmm(y_old[r][:, None, :], weights[:, None, :], q[pos]).squeeze(1)
-    exact = tk >= t_new[r]
-    if bool(exact.any()):
-        value = value.index_put((exact.nonzero().squeeze(1),), y_new[r[exact]])
-    return (k, r), value
-
-
 def dopri5(
     f: Callable[..., Tensor],
     y0: Any,
@@ -323,7 +256,7 @@ def dopri5(
     attempts = torch.zeros(b, dtype=torch.long, device=device)
     rejected = torch.zeros(b, dtype=torch.long, device=device)
     # differentiable when y0 or a parameter of f carries gradients (then k1 does)
-    outputs = _Outputs(n_out * b, y, rows, torch.is_grad_enabled() and (y.requires_grad or k1.requires_grad))
+    outputs = Outputs(n_out * b, y, rows, torch.is_grad_enabled() and (y.requires_grad or k1.requires_grad))
     exponent = -1.0 / (tab.error_order + 1)
     iterations = 0
 
@@ -378,7 +311,7 @@ def dopri5(
         else:
             y, k1 = torch.where(accept[:, None], y_new, y), torch.where(accept[:, None], ks[-1], k1)
         if bool(count.any()):
-            (k, r), value = _dense_output(ks, count, nxt, tout, t_old, t_new, hs, y_prev, y_new, p, nz)
+            (k, r), value = dense_output(ks, count, nxt, tout, t_old, t_new, hs, y_prev, y_new, p, nz)
             outputs.add(k * b + rows[r], value)
             nxt = nxt + count
         done = nxt >= n_out

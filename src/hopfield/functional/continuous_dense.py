@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from hopfield._registry import Registry
-from hopfield.functional.lse import finite_beta, lse, softmax
+from hopfield.functional.lse import finite_beta, lse
 
 __all__ = [
     "INTERACTIONS",
@@ -57,9 +57,17 @@ class Interaction:
     curvature: Callable[[Tensor, Tensor, float], Tensor]
 
 
+def _softmax(beta: float, z: Tensor) -> Tensor:
+    """``softmax(beta z)`` over the last axis, shifted by ``max z`` before beta multiplies (as
+    :func:`hopfield.functional.lse.softmax`), written with elementwise ops: ``torch.softmax`` starts a
+    parallel region for every few rows, which on a busy CPU stalls the many small solver evaluations."""
+    e = torch.exp(finite_beta(beta, z.dtype) * (z - z.detach().amax(dim=-1, keepdim=True)))
+    return e / e.sum(dim=-1, keepdim=True)
+
+
 def _lse_curvature(z: Tensor, weights: Tensor, beta: float) -> Tensor:
     # W^T beta (diag p - p p^T) W = beta Cov_p(v): Lemma 16 of 001, with the beta its statement drops.
-    p = softmax(beta, z)  # (B, n)
+    p = _softmax(beta, z)  # (B, n)
     m = p @ weights  # (B, d), E_p[v]
     second = torch.einsum("bn,nd,ne->bde", p, weights, weights)
     return finite_beta(beta, z.dtype) * (second - m[:, :, None] * m[:, None, :])
@@ -85,7 +93,7 @@ def _sigmoid_curvature(z: Tensor, weights: Tensor, beta: float) -> Tensor:
 
 INTERACTIONS: Registry[Interaction] = Registry("interaction function", "interaction")
 INTERACTIONS.register("lse")(
-    Interaction("lse", lambda z, beta: lse(beta, z), lambda z, beta: softmax(beta, z), _lse_curvature)
+    Interaction("lse", lambda z, beta: lse(beta, z), lambda z, beta: _softmax(beta, z), _lse_curvature)
 )
 INTERACTIONS.register("sigmoid")(
     Interaction("sigmoid", _sigmoid_potential, _sigmoid_grad, _sigmoid_curvature)
@@ -148,7 +156,7 @@ def jacobian(x: Tensor, weights: Tensor, bias: Tensor, tau: float, inter: Intera
 
 def probabilities(x: Tensor, weights: Tensor, bias: Tensor, beta: float) -> Tensor:
     """``p = softmax(beta (W x + b))``, the categorical distribution over memories of Example 15. (B, n)."""
-    return softmax(beta, _drive(x, weights, bias))
+    return _softmax(beta, _drive(x, weights, bias))
 
 
 def covariance(x: Tensor, weights: Tensor, bias: Tensor, beta: float) -> Tensor:
