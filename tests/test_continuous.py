@@ -269,7 +269,7 @@ def test_unknown_method_lists_the_solvers():
         net.simulate(starts(1, 3, 0), [0.0, 1.0], method="RK45")
     with pytest.raises(ValueError, match=r"adjoint must be False with method 'dopri5-batched' .*'dopri5'"):
         net.simulate(starts(1, 3, 0), [0.0, 1.0], method="dopri5-batched", adjoint=True)
-    with pytest.raises(ValueError, match="step_size must be None for the adaptive method 'dopri5'.*rk4"):
+    with pytest.raises(ValueError, match=r"step_size must be None for the adaptive method 'dopri5'.*rk4"):
         net.simulate(starts(1, 3, 0), [0.0, 1.0], method="dopri5", step_size=0.1)
     assert "scipy_solver" not in C.SOLVERS
 
@@ -409,7 +409,7 @@ def test_bad_activations_are_detected():
     ):
         ContinuousTimeHopfield(w, activation=lambda a: a.sum())
     with pytest.raises(
-        ValueError, match="activation must be an increasing elementwise .*raised UFuncTypeError"
+        ValueError, match=r"activation must be an increasing elementwise .*raised UFuncTypeError"
     ):
         ContinuousTimeHopfield(w, activation=lambda a: np.tanh(a.numpy()) + "x")
 
@@ -444,3 +444,30 @@ def test_bad_simulate_and_relax_arguments():
         net.energy(torch.zeros(5, dtype=F64))
     with pytest.raises(ValueError, match="tol"):
         net.stability(x, tol=-1.0)
+
+
+def test_deprecated_names_warn_and_still_work():
+    """``relax`` and the arguments ``x0``/``x``/``y`` are kept one release: FutureWarning, same results."""
+    net = random_net(4, 17)
+    x = starts(3, 4, 17)
+    ref = net.retrieve(x, tol=1e-9)
+    with pytest.warns(FutureWarning, match=r"ContinuousTimeHopfield\.relax is deprecated.*retrieve"):
+        old = net.relax(x, tol=1e-9)
+    assert torch.equal(old.state, ref.state) and torch.equal(old.steps, ref.steps)
+    with pytest.warns(FutureWarning, match="'x0' is deprecated"):
+        assert torch.equal(net.retrieve(x0=x, tol=1e-9).state, ref.state)
+    with pytest.warns(FutureWarning, match="'x0' is deprecated"):
+        assert torch.equal(net.simulate(x0=x, t=[0.0, 1.0]), net.simulate(x, [0.0, 1.0]))
+    for method, old_name in (
+        (net.velocity, "x"),
+        (net.jacobian, "x"),
+        (net.lyapunov, "x"),
+        (net.energy_rate, "x"),
+        (net.reconstruct, "x"),
+        (net.energy, "y"),
+    ):
+        arg = net.reconstruct(x) if old_name == "y" else x
+        with pytest.warns(FutureWarning, match=f"'{old_name}' is deprecated"):
+            assert torch.equal(method(**{old_name: arg}), method(arg))
+    with pytest.raises(ValueError, match="give 'state' only"):
+        net.velocity(x=x, state=x)

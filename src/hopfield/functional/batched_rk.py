@@ -264,8 +264,8 @@ def dopri5(
         iterations += 1
         if iterations > max_steps:
             raise HopfieldBudgetError(
-                f"dopri5-batched: {rows.numel()} trajectories needed more than max_steps = {max_steps} "
-                f"steps (first: row {int(rows[0])} at t = {float(tc[0]):.6g}); is the problem stiff?",
+                f"max_steps = {max_steps} steps were spent before {rows.numel()} trajectories reached the "
+                f"end (dopri5-batched; first: row {int(rows[0])} at t = {float(tc[0]):.6g}); is it stiff?",
                 argument="max_steps",
                 expected=f"at most {max_steps} steps",
                 received=f"{rows.numel()} unfinished trajectories",

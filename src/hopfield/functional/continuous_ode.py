@@ -85,9 +85,9 @@ class EvalBudget:
         self.used += n
         if self.used > self.max_evals:
             raise HopfieldBudgetError(
-                f"{self.what} needed more than max_evals = {self.max_evals} evaluations of dx/dt per "
-                "trajectory: the dynamics are stiff or the time span long for this solver (e.g. a tiny "
-                "tau); integrate over fewer time constants, loosen the tolerances, or raise max_evals",
+                f"max_evals = {self.max_evals} evaluations of dx/dt per trajectory were spent {self.what} "
+                "(stiff dynamics, e.g. a tiny tau, or a long time span): integrate over fewer time "
+                "constants, loosen the tolerances, or raise max_evals",
                 argument="max_evals",
                 expected=f"at most {self.max_evals} evaluations",
                 received=f"more than {self.max_evals}",
