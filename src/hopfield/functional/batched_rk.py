@@ -43,7 +43,7 @@ from hopfield._tolerances import compute_dtype
 from hopfield._validate import as_input, check_increasing, check_int, check_positive
 from hopfield.functional.batched_rk_output import Outputs, dense_output
 
-__all__ = ["DOPRI5", "RKSolution", "RKStats", "Tableau", "dopri5"]
+__all__ = ["DOPRI5", "RKSolution", "RKStats", "Tableau", "dopri5", "solve"]
 
 
 @dataclass(frozen=True)
@@ -223,11 +223,40 @@ def dopri5(
     rtol, atol = check_positive(rtol, "rtol"), check_positive(atol, "atol")
     max_steps = check_int(max_steps, "max_steps")
     first_step = None if first_step is None else check_positive(first_step, "first_step")
-    tab = tableau
     y0t = y0t.to(compute_dtype(y0t.dtype))
-    shape, dtype, device = y0t.shape, y0t.dtype, y0t.device
-    b, n_out, width = shape[0], ts.numel(), shape[1:].numel()
-    tout = ts.detach().to(device=device, dtype=torch.float64)
+    sol = solve(
+        f,
+        y0t,
+        ts,
+        rtol,
+        atol,
+        first_step=first_step,
+        max_steps=max_steps,
+        row_index=row_index,
+        tableau=tableau,
+    )
+    return RKSolution(out(sol.ys, batch_axis=False), sol.stats)
+
+
+def solve(
+    f: Callable[..., Tensor],
+    y0: Tensor,
+    t: Tensor,
+    rtol: float = 1e-7,
+    atol: float = 1e-9,
+    *,
+    first_step: float | None = None,
+    max_steps: int = 100_000,
+    row_index: bool = False,
+    tableau: Tableau = DOPRI5,
+) -> RKSolution:
+    """:func:`dopri5` without its argument checks, for callers that made them: ``y0`` a finite
+    ``(B, ...)`` float32 or float64 tensor, ``t`` a strictly increasing 1-d tensor, positive tolerances.
+    ``ys`` is a tensor of ``y0``'s dtype."""
+    tab = tableau
+    shape, dtype, device = y0.shape, y0.dtype, y0.device
+    b, n_out, width = shape[0], t.numel(), shape[1:].numel()
+    tout = t.detach().to(device=device, dtype=torch.float64)
     t0, t_end = float(tout[0]), float(tout[-1])
     span = t_end - t0
     n_calls = 0
@@ -240,7 +269,7 @@ def dopri5(
 
     nz = [j for j, row in enumerate(tab.p) if any(row)]  # stages the dense output uses
     p = torch.tensor([tab.p[j] for j in nz], dtype=dtype, device=device)  # (s', q)
-    y = y0t.reshape(b, width)
+    y = y0.reshape(b, width)
     tc = torch.full((b,), t0, dtype=torch.float64, device=device)
     rows = torch.arange(b, device=device)
     k1 = rhs(tc, y, rows)
@@ -319,7 +348,7 @@ def dopri5(
             keep = torch.nonzero(~done).squeeze(1)
             rows, y, k1, tc, h, nxt, after_reject = (v[keep] for v in (rows, y, k1, tc, h, nxt, after_reject))
 
-    ys = out(outputs.result().reshape(n_out, *shape), batch_axis=False)
+    ys = outputs.result().reshape(n_out, *shape)
     stats = RKStats(
         n_accepted=attempts - rejected,
         n_rejected=rejected,

@@ -64,13 +64,13 @@ DEFAULT_MAX_EVALS = 20_000
 
 class EvalBudget:
     """At most ``max_evals`` evaluations of the vector field per trajectory, shared by the solves of
-    one call; ``what`` describes the call for the error message.
+    one call; ``what()`` describes the call for the error message.
 
     Every call of the field counts once: a batched solve evaluates each of its (active) trajectories
     at most once per call, so the count bounds every trajectory's evaluations.
     """
 
-    def __init__(self, max_evals: int, what: str) -> None:
+    def __init__(self, max_evals: int, what: Callable[[], str]) -> None:
         self.max_evals = max_evals
         self.what = what
         self.used = 0
@@ -85,7 +85,7 @@ class EvalBudget:
         self.used += n
         if self.used > self.max_evals:
             raise HopfieldBudgetError(
-                f"max_evals = {self.max_evals} evaluations of dx/dt per trajectory were spent {self.what} "
+                f"max_evals = {self.max_evals} evaluations of dx/dt per trajectory were spent {self.what()} "
                 "(stiff dynamics, e.g. a tiny tau, or a long time span): integrate over fewer time "
                 "constants, loosen the tolerances, or raise max_evals",
                 argument="max_evals",
@@ -143,8 +143,7 @@ def _solve(
                 True,
             )
         f = field
-        sol = batched_rk.dopri5(lambda _t, x: f(x), x0, t, rtol, atol)
-        ys: Tensor = sol.ys
+        ys: Tensor = batched_rk.solve(lambda _t, x: f(x), x0, t, rtol, atol).ys
         return ys
     options: dict[str, Any] = {}
     if solver.fixed:
@@ -196,7 +195,10 @@ def integrate(
     solve's evaluations count against the same budget). More than ``max_evals`` evaluations of
     ``field`` (``None``: no limit) raise :class:`~hopfield.HopfieldBudgetError`. Returns ``(T, B, d)``.
     """
-    what = f"integrating from t = {float(t[0]):g} to {float(t[-1]):g} with method {method!r}"
+
+    def what() -> str:
+        return f"integrating from t = {float(t[0]):g} to {float(t[-1]):g} with method {method!r}"
+
     budget = None if max_evals is None else EvalBudget(max_evals, what)
     return _solve(field, x0, t, method, rtol, atol, step_size, adjoint, params, budget)
 
@@ -254,8 +256,11 @@ def relax(
     rows = torch.nonzero(~at_rest).flatten()  # batch indices of the active rows, pruned by `keep`
     n_total = max(1, math.ceil(t_max / dt - 1e-9))
     n_total = n_total if max_steps is None else min(n_total, max_steps)
-    what = f"relaxing to t_max = {t_max:g} with method {method!r}"
-    budget = None if max_evals is None else EvalBudget(max_evals, what)
+    budget = (
+        None
+        if max_evals is None
+        else EvalBudget(max_evals, lambda: f"relaxing to t_max = {t_max:g} with method {method!r}")
+    )
     done, rnd = 0, 0
     hit = torch.zeros(0, dtype=torch.bool, device=dev)
 
