@@ -18,6 +18,7 @@ from torch import Tensor
 from hopfield._deprecation import renamed_arguments
 from hopfield._errors import HopfieldTypeError, input_error
 from hopfield._ode_network import ODENetwork
+from hopfield._tolerances import compute_dtype
 from hopfield._validate import (
     as_input,
     as_patterns,
@@ -138,7 +139,7 @@ class ContinuousDenseMemory(ODENetwork):
         v_t = vector(v, "v", d, "the columns of weights")
         self.tau = check_positive(tau, "tau")
         self.beta = check_positive(beta, "beta")
-        self.interaction = resolve_interaction(interaction, n, w.dtype, w.device)
+        self.interaction = resolve_interaction(interaction, n, compute_dtype(w.dtype), w.device)
         self.weights, self.bias, self.v = w, bias_t, v_t
         self._init_cache()
 
