@@ -180,3 +180,30 @@ def test_issue_10_huge_beta_relaxes_to_the_nearest_memory(interaction) -> None:
     assert np.isfinite(res.energy).all()
     e = mem.energy(np.array([0.3, -0.1], dtype=np.float32))
     assert e.dtype == np.float32 and math.isfinite(float(e))
+
+
+def test_deprecated_names_warn_and_still_work():
+    """``relax`` and the arguments ``x0``/``x``/``y`` are kept one release: FutureWarning, same results."""
+    net = ContinuousTimeHopfield(W_SYM, torch.full((3,), 0.1, dtype=F64))
+    x = STATES
+    ref = net.retrieve(x, tol=1e-9)
+    with pytest.warns(FutureWarning, match=r"ContinuousTimeHopfield\.relax is deprecated.*retrieve"):
+        old = net.relax(x, tol=1e-9)
+    assert torch.equal(old.state, ref.state) and torch.equal(old.steps, ref.steps)
+    with pytest.warns(FutureWarning, match="'x0' is deprecated"):
+        assert torch.equal(net.retrieve(x0=x, tol=1e-9).state, ref.state)
+    with pytest.warns(FutureWarning, match="'x0' is deprecated"):
+        assert torch.equal(net.simulate(x0=x, t=[0.0, 1.0]), net.simulate(x, [0.0, 1.0]))
+    for method, old_name in (
+        (net.velocity, "x"),
+        (net.jacobian, "x"),
+        (net.lyapunov, "x"),
+        (net.energy_rate, "x"),
+        (net.reconstruct, "x"),
+        (net.energy, "y"),
+    ):
+        arg = net.reconstruct(x) if old_name == "y" else x
+        with pytest.warns(FutureWarning, match=f"'{old_name}' is deprecated"):
+            assert torch.equal(method(**{old_name: arg}), method(arg))
+    with pytest.raises(ValueError, match="give 'state' only"):
+        net.velocity(x=x, state=x)

@@ -71,6 +71,7 @@ CASES = [
     ("activation unknown", lambda: CTH(W, activation="relu"), HopfieldInputError, r"^activation must be a known activation \(one of 'sigmoid', 'sign', 'tanh'\)"),
     ("activation not callable", lambda: CTH(W, activation=3), HopfieldTypeError, r"^activation must be a name"),
     ("activation decreasing", lambda: CTH(W, activation=lambda a: -torch.tanh(a)), HopfieldInputError, r"^activation must be increasing"),
+    ("activation not monotone", lambda: CTH(W, activation=lambda a: torch.sin(a) * 0.5), HopfieldInputError, r"^activation must be increasing, got a decrease"),
     ("activation out of range", lambda: CTH(W, activation=lambda a: 2 * torch.tanh(a)), HopfieldInputError, r"^activation must map into \[-1, 1\]"),
     ("activation raises", lambda: CTH(W, activation=lambda a: a / 0 if False else 1 / 0), HopfieldInputError, r"^activation must be .*raised ZeroDivisionError"),
     ("activation wrong shape", lambda: CTH(W, activation=lambda a: a.sum()), HopfieldTypeError, r"^activation must be a callable returning a floating tensor of shape \(4001,\)"),
@@ -278,3 +279,23 @@ def test_a_failing_fit_leaves_the_network_unchanged() -> None:
     with pytest.raises(HopfieldBudgetError, match=r"^max_evals"):
         net.fit(PATTERNS, method="algorithm3", solver="rk4", step_size=1e-6, dt=1.0, epochs=2)
     assert same(before, snapshot(net))
+
+
+def test_blow_up_and_step_budget_raise_named_errors():
+    """y' = y^2 from y = 1 blows up at t = 1: the step size collapses and a RuntimeError says so; the
+    step budget ends in a HopfieldBudgetError naming it; a right-hand side that is NaN at y0 (whose
+    step size would be NaN, and never "too small") is refused at once."""
+    y0 = torch.ones(2, 1, dtype=F64)
+    with pytest.raises(RuntimeError, match="step size fell below 10 ulp"):
+        R.dopri5(lambda t, y: y * y, y0, [0.0, 2.0])
+    with pytest.raises(HopfieldBudgetError, match=r"^max_steps = 5 steps were spent") as info:
+        R.dopri5(lambda t, y: -y, y0, torch.tensor([0.0, 100.0], dtype=F64), 1e-12, 1e-14, max_steps=5)
+    assert info.value.argument == "max_steps"
+    with pytest.raises(HopfieldInputError, match="f must be a right-hand side that is finite at y0") as info:
+        R.dopri5(lambda t, y: y * math.nan, y0, torch.tensor([0.0, 1.0], dtype=F64))
+    assert info.value.argument == "f"
+    # a right-hand side that turns NaN later: the NaN step size is caught as too small
+    with pytest.raises(RuntimeError, match="step size fell below 10 ulp"):
+        R.dopri5(
+            lambda t, y: torch.where(t[:, None] > 0.5, math.nan, -y), y0, torch.tensor([0.0, 1.0], dtype=F64)
+        )
