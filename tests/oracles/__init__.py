@@ -1,1 +1,1 @@
-"""Frozen copies of the families' former loops (test oracles, never imported by src/)."""
+"""Frozen copies of former loops, kept as test oracles (not part of the library)."""
