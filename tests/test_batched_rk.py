@@ -12,6 +12,7 @@ from scipy.integrate import RK45, solve_ivp
 from helpers import assert_close
 from hopfield import ContinuousTimeHopfield
 from hopfield.functional import batched_rk as R
+from hopfield.functional import batched_rk_output as O
 from hopfield.functional import continuous as C
 
 F64 = torch.float64
@@ -191,11 +192,14 @@ def test_output_exactly_at_the_requested_times():
     assert float((f32.ys - rotation_exact(lam, y0, t.float().double())).abs().max()) < 1e-8
 
 
+@pytest.mark.parametrize("small", [0, 1 << 16])
 @pytest.mark.parametrize("count", [[2, 2, 0, 2], [1, 1, 0, 1, 9]])
-def test_dense_output_against_an_explicit_loop(count):
+def test_dense_output_against_an_explicit_loop(count, small, monkeypatch):
     """The per-step interpolation (HNW I §II.6) against explicit loops over rows, times, stages and
-    powers; similar counts take the padded path, one long row the gather path; a time equal to the end
-    of the step returns y_new itself (here deliberately not the interpolant's value)."""
+    powers; small problems take the elementwise path, larger ones (``SMALL`` = 0 here) the padded
+    ``bmm`` path for similar counts and the gather path for one long row; a time equal to the end of
+    the step returns y_new itself (here deliberately not the interpolant's value)."""
+    monkeypatch.setattr(O, "SMALL", small)
     g = _gen(11)
     a, m = len(count), 3
     ks = [torch.randn(a, m, generator=g, dtype=F64) for _ in range(7)]
@@ -215,7 +219,7 @@ def test_dense_output_against_an_explicit_loop(count):
     order = torch.tensor(times, dtype=F64)  # not sorted overall: the helper only indexes it
     nz = [0, 2, 3, 4, 5, 6]
     p = torch.tensor([R.DOPRI5.p[j] for j in nz], dtype=F64)
-    (k, r), value = R._dense_output(ks, cnt, torch.tensor(nxt), order, t_old, t_new, hs, y_old, y_new, p, nz)
+    (k, r), value = O.dense_output(ks, cnt, torch.tensor(nxt), order, t_old, t_new, hs, y_old, y_new, p, nz)
     assert k.numel() == sum(count)
     for kk, rr, v in zip(k.tolist(), r.tolist(), value, strict=True):
         if times[kk] == float(t_new[rr]):
@@ -360,7 +364,7 @@ def test_bad_inputs_raise_named_errors():
     for bad_t in ([0.0, 1.0, 0.5], [0.0, 0.0], [1.0, 0.0]):
         with pytest.raises(ValueError, match="t must be strictly increasing"):
             R.dopri5(f, y0, torch.tensor(bad_t, dtype=F64))
-    with pytest.raises(ValueError, match="t must be a 1-d tensor of at least 2"):
+    with pytest.raises(ValueError, match="t must hold at least 2 values"):
         R.dopri5(f, y0, torch.tensor([0.0], dtype=F64))
     with pytest.raises(ValueError, match="t must contain only finite"):
         R.dopri5(f, y0, torch.tensor([0.0, math.inf], dtype=F64))
@@ -371,7 +375,7 @@ def test_bad_inputs_raise_named_errors():
             R.dopri5(f, bad, t)
     with pytest.raises(ValueError, match=r"y0 must have shape \(batch, ...\)"):
         R.dopri5(f, torch.ones(3, dtype=F64), t)
-    with pytest.raises(TypeError, match="y0 must be a float32 or float64"):
+    with pytest.raises(TypeError, match="y0 must have a floating dtype"):
         R.dopri5(f, torch.ones(2, 3, dtype=torch.long), t)
     for name in ("rtol", "atol"):
         for value in (0.0, -1e-6, math.nan):
@@ -381,12 +385,3 @@ def test_bad_inputs_raise_named_errors():
         R.dopri5(f, y0, t, max_steps=0)
     with pytest.raises(ValueError, match="first_step"):
         R.dopri5(f, y0, t, first_step=-0.1)
-
-
-def test_blow_up_and_step_budget_raise_runtime_errors():
-    """y' = y^2 from y = 1 blows up at t = 1: the step size collapses and a RuntimeError says so."""
-    y0 = torch.ones(2, 1, dtype=F64)
-    with pytest.raises(RuntimeError, match="step size fell below 10 ulp"):
-        R.dopri5(lambda t, y: y * y, y0, torch.tensor([0.0, 2.0], dtype=F64))
-    with pytest.raises(RuntimeError, match="max_steps = 5"):
-        R.dopri5(lambda t, y: -y, y0, torch.tensor([0.0, 100.0], dtype=F64), 1e-12, 1e-14, max_steps=5)

@@ -105,7 +105,7 @@ def test_example_14_fixed_points_are_the_modern_networks(beta):
     pats = memories(6, 5, 3, unit=True) * 2
     mem = ContinuousDenseMemory(pats, beta=beta)
     x0 = starts(8, 5, 3)
-    res = mem.relax(x0, tol=1e-11, t_max=2000.0)
+    res = mem.retrieve(x0, tol=1e-11, t_max=2000.0)
     assert res.all_converged
     assert_close(update(res.state, pats, beta), res.state, scale=100.0)
     modern = ModernHopfield(pats, beta=beta)
@@ -203,14 +203,14 @@ def test_negative_definite_needs_beta_cov_below_one():
 def test_numpy_in_numpy_out():
     mem = ContinuousDenseMemory(np.eye(3), beta=8.0)
     x = np.array([0.9, 0.2, 0.1])
-    res = mem.relax(x)
+    res = mem.retrieve(x)
     assert isinstance(res.state, np.ndarray) and res.state.shape == (3,) and bool(res.converged)
     assert int(np.argmax(res.state)) == 0
     assert mem.simulate(x, np.linspace(0, 1, 4)).shape == (4, 3)
     assert mem.probabilities(x).shape == (3,)
     assert mem.jacobian(np.ones((2, 3))).shape == (2, 3, 3)
     assert isinstance(mem.energy(x), np.ndarray)
-    f32 = mem.relax(torch.tensor([0.9, 0.2, 0.1]))
+    f32 = mem.retrieve(torch.tensor([0.9, 0.2, 0.1]))
     assert f32.state.dtype == torch.float32 and bool(f32.converged)
 
 
@@ -232,9 +232,9 @@ def test_bad_arguments():
     with pytest.raises(TypeError, match="interaction must be a name"):
         ContinuousDenseMemory(w, interaction=1.0)
     mem = ContinuousDenseMemory(w)
-    with pytest.raises(ValueError, match="x0 must contain only finite"):
-        mem.relax(torch.tensor([0.0, float("nan"), 0.0, 0.0], dtype=F64))
+    with pytest.raises(ValueError, match="state must contain only finite"):
+        mem.retrieve(torch.tensor([0.0, float("nan"), 0.0, 0.0], dtype=F64))
     with pytest.raises(ValueError, match="t must be strictly increasing"):
         mem.simulate(torch.zeros(4, dtype=F64), [1.0, 0.0])
-    with pytest.raises(ValueError, match="x must have last dimension 4"):
+    with pytest.raises(ValueError, match="state must have last dimension 4"):
         mem.energy(torch.zeros(3, dtype=F64))

@@ -38,7 +38,7 @@ def test_trained_patterns_become_stable_fixed_points(method):
     net = ContinuousTimeHopfield.from_patterns(x, seed=0, epochs=300, lr=0.01, method=method, dt=0.5)
     assert torch.equal(net.weights, net.weights.T) and torch.all(net.weights.diagonal() == 0)
     assert float(net.losses[-1]) < 0.05 * float(net.losses[0])
-    res = net.relax(x)
+    res = net.retrieve(x)
     assert res.all_converged
     assert torch.equal(data.binarize(res.state), x)
     st = net.stability(res.state)
@@ -117,8 +117,11 @@ def test_fit_bad_arguments():
         ({"batch_size": 0}, "batch_size"),
         ({"optimizer": "lbfgs"}, "optimizer must .*'adam', 'sgd'"),
         ({"method": "algorithm1"}, "method must .*'algorithm2', 'algorithm3'"),
-        ({"solver": "RK45"}, "method must .*ODE solver.*'dopri5-batched'"),
-        ({"solver": "dopri5-batched", "method": "algorithm3", "adjoint": True}, "adjoint=True needs"),
+        ({"solver": "RK45"}, "solver must .*ODE solver.*'dopri5-batched'"),
+        (
+            {"solver": "dopri5-batched", "method": "algorithm3", "adjoint": True},
+            "adjoint must be False with solver",
+        ),
     ):
         with pytest.raises(ValueError, match=name):
             net.fit(x, **kw)

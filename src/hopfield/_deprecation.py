@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from hopfield._errors import HopfieldInputError
 
-__all__ = ["renamed_arguments", "warn_deprecated"]
+__all__ = ["deprecated_alias", "renamed_arguments", "warn_deprecated"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,6 +44,26 @@ def renamed_arguments(**renames: str) -> Callable[[F], F]:
                     warn_deprecated(old, new, fn.__qualname__)
                     kwargs[new] = kwargs.pop(old)
             return fn(*args, **kwargs)
+
+        return inner  # type: ignore[return-value]
+
+    return wrap
+
+
+def deprecated_alias(new: str) -> Callable[[F], F]:
+    """Make a method the deprecated old name of the method ``new``: it warns (``FutureWarning``) once per
+    call and returns ``getattr(self, new)(*args, **kwargs)``; the decorated body is not run."""
+
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def inner(self: Any, *args: Any, **kwargs: Any) -> Any:
+            warnings.warn(
+                f"{type(self).__name__}.{fn.__name__} is deprecated and will be removed in the next release; "
+                f"use {type(self).__name__}.{new}",
+                FutureWarning,
+                stacklevel=2,
+            )
+            return getattr(self, new)(*args, **kwargs)
 
         return inner  # type: ignore[return-value]
 

@@ -1,10 +1,12 @@
-"""What the continuous-time networks share (seed 001 §1.2 and §2.1): ``simulate``, ``relax``,
+"""What the continuous-time networks share (seed 001 §1.2 and §2.1): ``simulate``, ``retrieve``,
 ``velocity``, ``jacobian``, ``stability`` over a batch of states, and the :class:`Stability` verdict.
 
-``_ODENetwork`` is the base of :class:`hopfield.ContinuousTimeHopfield` and
-:class:`hopfield.ContinuousDenseMemory`: a subclass supplies its parameters, vector field, energy and
-Jacobian; this class validates states, times and solver arguments, and calls
-:mod:`hopfield.functional.continuous_ode` (solvers by name, default ``"dopri5-batched"``).
+:class:`ODENetwork` is the base of :class:`hopfield.ContinuousTimeHopfield` and
+:class:`hopfield.ContinuousDenseMemory`: a subclass supplies its stored tensors (``_stored``), vector
+field, energy and Jacobian; this class checks states, times and solver options (the input rule of
+``docs/conventions.md``), and calls :mod:`hopfield.functional.continuous_ode` (solvers by name, default
+``"dopri5-batched"``). Half-precision states are computed in float32 (adaptive steps need more than 3
+digits) and the results cast back.
 """
 
 from __future__ import annotations
@@ -17,26 +19,67 @@ import torch
 from torch import Tensor
 
 from hopfield._arrays import Output
+from hopfield._deprecation import deprecated_alias, renamed_arguments
+from hopfield._errors import input_error
+from hopfield._network import Network
 from hopfield._result import Retrieval
-from hopfield._validate import as_states, check_positive, check_rank, to_tensor
+from hopfield._tolerances import compute_dtype, tolerances
+from hopfield._validate import (
+    as_input,
+    as_states,
+    check_bool,
+    check_increasing,
+    check_int,
+    check_optional_int,
+    check_positive,
+    check_seed,
+)
 from hopfield.functional import continuous_ode as ode
 
-__all__ = ["Stability"]
-
-_RTOL = {torch.float64: 1e-7, torch.float32: 1e-5}
-_ATOL = {torch.float64: 1e-9, torch.float32: 1e-7}
-_SPEED_TOL = {torch.float64: 1e-8, torch.float32: 1e-4}
-_EIG_TOL = {torch.float64: 1e-9, torch.float32: 1e-5}
+__all__ = ["ODENetwork", "Stability", "solver_options"]
 
 
-def _check_adjoint(method: str, adjoint: bool, name: str = "method") -> None:
-    """The adjoint method is torchdiffeq's: a ``ValueError`` naming the methods that have it."""
-    if adjoint and ode.SOLVERS.get(method).backend != "torchdiffeq":
-        valid = [n for n in ode.SOLVERS.names() if ode.SOLVERS.get(n).backend == "torchdiffeq"]
-        raise ValueError(
-            f"adjoint=True needs a torchdiffeq {name} (one of {', '.join(map(repr, valid))}), "
-            f"got {name} {method!r}"
-        )
+def solver_options(
+    dtype: torch.dtype,
+    method: object,
+    rtol: object,
+    atol: object,
+    step_size: object,
+    adjoint: object = False,
+    max_evals: object = ode.DEFAULT_MAX_EVALS,
+    method_name: str = "method",
+) -> dict[str, Any]:
+    """Checked solver options for states of ``dtype`` (``rtol``/``atol`` ``None``: the dtype's defaults).
+
+    ``rtol`` must be at least 10 machine epsilons of ``dtype`` (no solver resolves less); ``step_size``
+    applies to fixed-grid methods only; ``adjoint`` needs a torchdiffeq method.
+    """
+    if not isinstance(method, str) or method not in ode.SOLVERS:
+        expected = f"a known ODE solver (one of {', '.join(map(repr, ode.SOLVERS.names()))})"
+        raise input_error(method_name, expected, repr(method))
+    solver = ode.SOLVERS.get(method)
+    if check_bool(adjoint, "adjoint") and solver.backend != "torchdiffeq":
+        valid = ", ".join(repr(n) for n in ode.SOLVERS.names() if ode.SOLVERS.get(n).backend == "torchdiffeq")
+        expected = f"False with {method_name} {method!r} (the adjoint method needs one of {valid})"
+        raise input_error("adjoint", expected, True)
+    if step_size is not None:
+        if not solver.fixed:
+            fixed = ", ".join(repr(n) for n in ode.SOLVERS.names() if ode.SOLVERS.get(n).fixed)
+            expected = f"None for the adaptive {method_name} {method!r} (it applies to {fixed})"
+            raise input_error("step_size", expected, step_size)
+        step_size = check_positive(step_size, "step_size")
+    tols = tolerances(dtype)
+    floor = 10 * tols.eps
+    rtol = tols.ode_rtol if rtol is None else check_positive(rtol, "rtol")
+    if rtol < floor:
+        raise input_error("rtol", f"at least {floor:.3g} (10 machine epsilons of {dtype})", rtol)
+    return {
+        "method": method,
+        "rtol": rtol,
+        "atol": tols.ode_atol if atol is None else check_positive(atol, "atol"),
+        "step_size": step_size,
+        "max_evals": check_int(max_evals, "max_evals"),
+    }
 
 
 @dataclass(frozen=True)
@@ -47,7 +90,8 @@ class Stability:
     ----------
     eigenvalues:
         ``(B, d)`` eigenvalues of the Jacobian of ``dx/dt``: real and ascending when the Jacobian is
-        similar to a symmetric matrix (symmetric ``W``), complex otherwise.
+        similar to a symmetric matrix (symmetric ``W``), complex otherwise (complex64 for float32 and
+        half-precision states, complex128 for float64).
     max_real:
         ``(B,)`` largest real part.
     speed:
@@ -66,65 +110,72 @@ class Stability:
     verdict: Any
 
 
-class _ODENetwork:
-    """What both continuous networks share: state handling, ``simulate``, ``relax``, ``stability``."""
+class ODENetwork(Network):
+    """What both continuous networks share: state handling, ``simulate``, ``retrieve``, ``stability``.
+
+    Subclasses set ``_stored`` (the weights first), ``tau`` and the hooks ``_field``, ``_relax_energy``,
+    ``_jacobian`` (and ``_eigenvalues`` where the Jacobian has structure).
+    """
 
     tau: float
-    _params: tuple[Tensor, ...]
+    weights: Tensor
 
     @property
     def dim(self) -> int:
         """d, the dimension of a state."""
-        return self._params[0].shape[-1]
+        return int(self.weights.shape[-1])
 
-    def _cast(self, x: Tensor) -> tuple[Tensor, ...]:
-        """The parameters in the dtype and on the device of ``x`` (cached unless they carry gradients)."""
+    def _params(self, x: Tensor) -> tuple[Tensor, ...]:
+        """The stored tensors in the dtype and on the device of ``x``: cast through the bounded cache,
+        or afresh when they carry gradients (training through ``simulate``)."""
+        stored = tuple(getattr(self, n) for n in self._stored)
         key = (x.dtype, x.device)
-        p0 = self._params[0]
-        if (p0.dtype, p0.device) == key:
-            return self._params
-        if any(p.requires_grad for p in self._params):
-            return tuple(p.to(dtype=x.dtype, device=x.device) for p in self._params)
-        cache = self.__dict__.setdefault("_cache", {})
-        if key not in cache:
-            cache[key] = tuple(p.to(dtype=x.dtype, device=x.device) for p in self._params)
-        return cache[key]
+        if (stored[0].dtype, stored[0].device) == key:
+            return stored
 
-    def _states(self, x: Any, name: str) -> tuple[Tensor, Output]:
-        t, out = as_states(x, self.dim, name, other="weights")
-        if not torch.is_floating_point(t) or t.dtype in (torch.float16, torch.bfloat16):
-            t = t.to(torch.float32)
-        return t, out
+        def make() -> tuple[Tensor, ...]:
+            return tuple(p.to(dtype=key[0], device=key[1]) for p in stored)
 
-    # subclasses: the vector field, the energy reported by relax, the Jacobian and its eigenvalues
+        return make() if any(p.requires_grad for p in stored) else self._cast(key, make)
+
+    def _states(self, state: Any, name: str = "state") -> tuple[Tensor, Output]:
+        t, out = as_states(state, self.dim, name, device=self.device, other="weights")
+        return t.to(compute_dtype(t.dtype)), out
+
+    # subclasses: the vector field, the energy reported by retrieve, the Jacobian and its eigenvalues
     def _field(self, params: tuple[Tensor, ...]) -> Callable[[Tensor], Tensor]:
         raise NotImplementedError
 
-    def _relax_energy(self, x: Tensor, params: tuple[Tensor, ...]) -> Tensor:
+    def _relax_energy(self, x: Tensor, params: tuple[Tensor, ...]) -> Tensor | None:
         raise NotImplementedError
 
     def _jacobian(self, x: Tensor, params: tuple[Tensor, ...]) -> Tensor:
         raise NotImplementedError
 
     def _eigenvalues(self, x: Tensor, jac: Tensor, params: tuple[Tensor, ...]) -> Tensor:
-        return torch.linalg.eigvalsh(jac)
+        eig: Tensor = torch.linalg.eigvalsh(jac)
+        return eig
 
-    def velocity(self, x: Any) -> Any:
+    @renamed_arguments(x="state")
+    def velocity(self, state: Any) -> Any:
         """``dx/dt`` at each state: ``(d,) -> (d,)``, ``(B, d) -> (B, d)``."""
-        xt, out = self._states(x, "x")
-        return out(self._field(self._cast(xt))(xt))
+        xt, out = self._states(state)
+        return out(self._field(self._params(xt))(xt))
 
-    def jacobian(self, x: Any) -> Any:
+    @renamed_arguments(x="state")
+    def jacobian(self, state: Any) -> Any:
         """The Jacobian ``d(dx/dt)/dx`` at each state: ``(d,) -> (d, d)``, ``(B, d) -> (B, d, d)``."""
-        xt, out = self._states(x, "x")
-        return out(self._jacobian(xt, self._cast(xt)))
+        xt, out = self._states(state)
+        return out(self._jacobian(xt, self._params(xt)))
 
-    def stability(self, x: Any, tol: float | None = None) -> Stability:
-        """Eigenvalues of the Jacobian at ``x`` (meant for fixed points, e.g. ``relax(...).state``) and a
-        verdict; ``tol`` (default 1e-9 in float64, 1e-5 in float32) is the margin around 0."""
-        xt, out = self._states(x, "x")
-        tol = _EIG_TOL.get(xt.dtype, 1e-5) if tol is None else check_positive(tol, "tol")
-        params = self._cast(xt)
+    @renamed_arguments(x="state")
+    def stability(self, state: Any, *, tol: float | None = None) -> Stability:
+        """Eigenvalues of the Jacobian at ``state`` (meant for fixed points, e.g. ``retrieve(...).state``)
+        and a verdict; ``tol`` (default 1e-9 in float64, 1e-5 in float32: ``hopfield._tolerances``) is
+        the margin around 0."""
+        xt, out = self._states(state)
+        tol = tolerances(xt.dtype).eig if tol is None else check_positive(tol, "tol")
+        params = self._params(xt)
         with torch.no_grad():
             jac = self._jacobian(xt, params)
             eig = self._eigenvalues(xt, jac, params)
@@ -135,51 +186,28 @@ class _ODENetwork:
             out(eig), out(max_real), out(speed), out(max_real < -tol), words[0] if out.squeeze else words
         )
 
-    def _solver_args(
-        self,
-        x: Tensor,
-        method: str,
-        rtol: float | None,
-        atol: float | None,
-        step_size: float | None,
-        adjoint: bool = False,
-    ) -> dict[str, Any]:
-        solver = ode.SOLVERS.get(method)
-        _check_adjoint(method, adjoint)
-        if step_size is not None:
-            if not solver.fixed:
-                fixed = [n for n in ode.SOLVERS.names() if ode.SOLVERS.get(n).fixed]
-                raise ValueError(
-                    f"step_size applies to fixed-grid methods ({', '.join(fixed)}) only, "
-                    f"got method {method!r}"
-                )
-            step_size = check_positive(step_size, "step_size")
-        return {
-            "method": method,
-            "rtol": _RTOL.get(x.dtype, 1e-5) if rtol is None else check_positive(rtol, "rtol"),
-            "atol": _ATOL.get(x.dtype, 1e-7) if atol is None else check_positive(atol, "atol"),
-            "step_size": step_size,
-        }
-
+    @renamed_arguments(x0="state")
     def simulate(
         self,
-        x0: Any,
+        state: Any,
         t: Any,
+        *,
         method: str = ode.DEFAULT_METHOD,
         rtol: float | None = None,
         atol: float | None = None,
-        *,
         step_size: float | None = None,
         adjoint: bool = False,
+        max_evals: int = ode.DEFAULT_MAX_EVALS,
     ) -> Any:
-        """Trajectories from ``x0`` at the times ``t``, all rows in one batched solve.
+        """Trajectories from ``state`` at the times ``t``, all rows in one batched solve.
 
         Parameters
         ----------
-        x0:
+        state:
             Initial states ``(d,)`` or ``(B, d)``, finite.
         t:
-            ``(T,)`` strictly increasing times, ``T >= 2``; ``t[0]`` is the time of ``x0``.
+            ``(T,)`` strictly increasing times, ``T >= 2`` (any real dtype; cast to the states' dtype);
+            ``t[0]`` is the time of ``state``.
         method:
             A solver of ``hopfield.functional.continuous.SOLVERS``: ``"dopri5-batched"`` (default;
             Dormand-Prince 5(4) with a step size of its own for every trajectory) or a torchdiffeq
@@ -187,75 +215,97 @@ class _ODENetwork:
             or fixed-grid ``"euler"``, ``"rk4"``, ...
         rtol, atol:
             Adaptive methods' tolerances, held per trajectory (default 1e-7/1e-9 in float64,
-            1e-5/1e-7 in float32).
+            1e-5/1e-7 in float32 and half precision); ``rtol`` at least 10 machine epsilons.
         step_size:
             Fixed-grid methods' step (default: the grid ``t`` itself).
         adjoint:
             Backpropagate with the adjoint ODE (memory constant in the number of steps), for training;
             torchdiffeq methods only (``method="dopri5"``). Without it, autograd backpropagates
             through the solver's steps (any method).
+        max_evals:
+            Most evaluations of ``dx/dt`` per trajectory; more raise
+            :class:`~hopfield.HopfieldBudgetError` (stiff dynamics, e.g. a tiny ``tau``, or a huge span).
 
         Returns
         -------
-        ``(T, B, d)`` trajectories (``(T, d)`` for a ``(d,)`` state; NumPy for NumPy input).
+        ``(T, B, d)`` trajectories (``(T, d)`` for a ``(d,)`` state; NumPy for NumPy input; the
+        states' dtype).
         """
-        xt, out = self._states(x0, "x0")
-        tt = to_tensor(t, "t")
-        check_rank(tt, "t", (1,), "(T,)")
-        if tt.numel() < 2:
-            raise ValueError(f"t must hold at least 2 time points, got {tt.numel()}")
-        if not bool((tt[1:] > tt[:-1]).all()):
-            raise ValueError(
-                f"t must be strictly increasing, got {tt.tolist()[:8]}{'...' if len(tt) > 8 else ''}"
-            )
-        tt = tt.to(dtype=xt.dtype, device=xt.device)
-        params = self._cast(xt)
-        args = self._solver_args(xt, method, rtol, atol, step_size, bool(adjoint))
-        traj = ode.integrate(self._field(params), xt, tt, adjoint=bool(adjoint), params=params, **args)
-        if out.squeeze:
-            traj = traj[:, 0]
-        return Output(numpy=out.numpy)(traj, batch_axis=False)
+        xt, out = self._states(state)
+        tt, _ = as_input(t, "t", kind="any", ranks=(1,), shape="(T,)", batch=False, dtype=torch.float64)
+        tt = check_increasing(tt.to(dtype=xt.dtype, device=xt.device), "t")
+        opts = solver_options(xt.dtype, method, rtol, atol, step_size, adjoint, max_evals)
+        params = self._params(xt)
+        traj = ode.integrate(self._field(params), xt, tt, adjoint=adjoint, params=params, **opts)
+        return out(traj[:, 0] if out.squeeze else traj, batch_axis=False)
 
-    def relax(
+    @renamed_arguments(x0="state")
+    def retrieve(
         self,
-        x0: Any,
-        tol: float | None = None,
-        t_max: float | None = None,
+        state: Any,
         *,
+        max_steps: int | None = None,
+        tol: float | None = None,
+        seed: int | torch.Generator | None = None,
+        t_max: float | None = None,
         dt: float | None = None,
         method: str = ode.DEFAULT_METHOD,
         rtol: float | None = None,
         atol: float | None = None,
         step_size: float | None = None,
+        max_evals: int = ode.DEFAULT_MAX_EVALS,
     ) -> Retrieval:
-        """Integrate from ``x0`` until ``max |dx/dt| < tol`` per trajectory, or until ``t_max``.
+        """Relax each state: integrate until ``max |dx/dt| < tol`` per trajectory, or ``t_max``.
 
-        ``tol`` defaults to 1e-8 (float64) or 1e-4 (float32); ``t_max`` to ``200 tau``; the speed is
-        checked every ``dt`` (default ``tau / 10``). The solver's ``rtol``/``atol`` default to the
-        smaller of :meth:`simulate`'s defaults and ``tol tau / 10``: the speed at a solved state is only
-        as small as the state is accurate. Returns a :class:`hopfield.Retrieval` with ``state`` (the
-        fixed point reached), ``steps`` (checks of the speed, ``time / dt``), ``converged``, ``energy``
-        (the Lyapunov function at the state) and ``extras["time"]``, the time taken.
+        Parameters
+        ----------
+        state:
+            Initial states ``(d,)`` or ``(B, d)``.
+        max_steps:
+            At most this many checks of the speed (one every ``dt``); default ``ceil(t_max / dt)``.
+        tol:
+            Speed below which a trajectory has stopped; default 1e-8 (float64) or 1e-4 (float32 and
+            half precision), ``hopfield._tolerances``.
+        seed:
+            Accepted for a uniform API; the dynamics are deterministic and use no randomness.
+        t_max, dt:
+            Longest time (default ``200 tau``) and the interval between speed checks (default
+            ``tau / 10``).
+        method, rtol, atol, step_size:
+            The solver, as in :meth:`simulate`. ``rtol``/``atol`` default to the smaller of
+            :meth:`simulate`'s defaults and ``tol tau / 10`` (the speed at a solved state is only as
+            small as the state is accurate), ``rtol`` no lower than 10 machine epsilons.
+        max_evals:
+            Most evaluations of ``dx/dt`` per trajectory over the whole relaxation; more raise
+            :class:`~hopfield.HopfieldBudgetError`.
+
+        Returns
+        -------
+        Retrieval
+            ``state`` (the fixed point reached), ``steps`` (speed checks, ``time / dt``),
+            ``converged``, ``energy`` (the Lyapunov function at the state), ``cycle`` (all False) and
+            ``extras["time"]``, the time taken.
         """
-        xt, out = self._states(x0, "x0")
-        tol = _SPEED_TOL.get(xt.dtype, 1e-4) if tol is None else check_positive(tol, "tol")
+        check_seed(seed)
+        max_steps = check_optional_int(max_steps, "max_steps")
+        xt, out = self._states(state)
+        tol = tolerances(xt.dtype).speed if tol is None else check_positive(tol, "tol")
         t_max = 200.0 * self.tau if t_max is None else check_positive(t_max, "t_max")
         dt = self.tau / 10 if dt is None else check_positive(dt, "dt")
-        params = self._cast(xt)
-        args = self._solver_args(xt, method, rtol, atol, step_size)
+        opts = solver_options(xt.dtype, method, rtol, atol, step_size, False, max_evals)
         floor = 0.1 * tol * self.tau
+        info = torch.finfo(xt.dtype)
         if rtol is None:
-            args["rtol"] = min(args["rtol"], floor)
+            opts["rtol"] = max(min(opts["rtol"], floor), 10 * info.eps)
         if atol is None:
-            args["atol"] = min(args["atol"], floor)
-        raw = ode.relax(self._field(params), xt, tol, t_max, dt, **args)
+            opts["atol"] = max(min(opts["atol"], floor), info.tiny)
+        params = self._params(xt)
+        raw = ode.relax(self._field(params), xt, tol, t_max, dt, max_steps=max_steps, **opts)
         with torch.no_grad():
-            e = self._relax_energy(raw.state, params)
-        return Retrieval.build(
-            out,
-            state=raw.state,
-            steps=raw.steps,
-            converged=raw.converged,
-            energy=e,
-            extras={"time": raw.time},
-        )
+            energy = self._relax_energy(raw.state, params)
+        return Retrieval.from_raw(raw, out, energy)
+
+    @deprecated_alias("retrieve")
+    def relax(self, state: Any = None, **options: Any) -> Retrieval:
+        """Deprecated name of :meth:`retrieve` (kept one release; warns with ``FutureWarning``)."""
+        raise NotImplementedError

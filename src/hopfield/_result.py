@@ -31,7 +31,8 @@ class Retrieval:
     converged:
         ``(B,)`` bool, True where the stopping criterion was met before ``max_steps``.
     energy:
-        ``(B,)`` energy of each final state (the family's energy function).
+        ``(B,)`` energy of each final state (the family's energy function); None where the dynamics
+        have none (a continuous-time network with non-symmetric weights).
     weights:
         ``(B, N)`` final softmax weights over stored patterns (modern network, on request).
     topk_weights, topk_indices:
@@ -55,7 +56,9 @@ class Retrieval:
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_raw(cls, raw: RawRetrieval, out: Output, energy: Tensor, **more: Tensor | None) -> Retrieval:
+    def from_raw(
+        cls, raw: RawRetrieval, out: Output, energy: Tensor | None, **more: Tensor | None
+    ) -> Retrieval:
         """Build from a :class:`~hopfield._iterate.RawRetrieval`, its ``energy`` and optional fields
         (``weights``, ``topk_weights``, ``topk_indices``), converting each with ``out``."""
         extras = {**raw.extras, **(more.pop("extras", None) or {})}  # type: ignore[dict-item]

@@ -32,6 +32,9 @@ class Tolerances:
         Default threshold on ``max |dx/dt|`` that ends a relaxation of an ODE network.
     rtol, atol:
         Comparison tolerances for results computed in this dtype (tests, internal self-checks).
+    eig:
+        Default margin around 0 within which a real part of a Jacobian eigenvalue counts as zero
+        (the "marginal" verdict of the ODE networks' ``stability``).
     """
 
     eps: float
@@ -41,6 +44,7 @@ class Tolerances:
     speed: float
     rtol: float
     atol: float
+    eig: float
 
 
 TOLERANCES: dict[torch.dtype, Tolerances] = {
@@ -52,6 +56,7 @@ TOLERANCES: dict[torch.dtype, Tolerances] = {
         speed=1e-8,
         rtol=1e-10,
         atol=1e-10,
+        eig=1e-9,
     ),
     torch.float32: Tolerances(
         eps=torch.finfo(torch.float32).eps,
@@ -61,6 +66,7 @@ TOLERANCES: dict[torch.dtype, Tolerances] = {
         speed=1e-4,
         rtol=1e-5,
         atol=1e-5,
+        eig=1e-5,
     ),
     torch.float16: Tolerances(
         eps=torch.finfo(torch.float16).eps,
@@ -70,6 +76,7 @@ TOLERANCES: dict[torch.dtype, Tolerances] = {
         speed=1e-4,
         rtol=1e-2,
         atol=1e-2,
+        eig=1e-5,
     ),
     torch.bfloat16: Tolerances(
         eps=torch.finfo(torch.bfloat16).eps,
@@ -79,6 +86,7 @@ TOLERANCES: dict[torch.dtype, Tolerances] = {
         speed=1e-4,
         rtol=2e-2,
         atol=2e-2,
+        eig=1e-5,
     ),
 }
 

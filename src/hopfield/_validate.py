@@ -11,9 +11,9 @@ goes through it (directly or through :func:`as_patterns` / :func:`as_states`).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from numbers import Integral, Real
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import torch
@@ -28,6 +28,7 @@ __all__ = [
     "as_integers",
     "as_patterns",
     "as_states",
+    "call_user",
     "check_binary",
     "check_binary_tol",
     "check_bool",
@@ -37,6 +38,7 @@ __all__ = [
     "check_dtype",
     "check_entries",
     "check_finite",
+    "check_increasing",
     "check_int",
     "check_nonnegative",
     "check_optional_int",
@@ -52,6 +54,7 @@ __all__ = [
 ]
 
 Kind = Literal["float", "binary", "any"]
+R = TypeVar("R")
 
 
 def describe(value: object) -> str:
@@ -260,6 +263,27 @@ def check_callable_output(got: object, expected_shape: tuple[int, ...], name: st
             cls=HopfieldTypeError,
         )
     return got
+
+
+def check_increasing(t: Tensor, name: str, min_size: int = 2) -> Tensor:
+    """Raise unless the 1-d ``t`` holds at least ``min_size`` strictly increasing values (e.g. times)."""
+    if t.numel() < min_size:
+        raise input_error(name, f"at least {min_size} values", f"{t.numel()}", verb="hold")
+    if not bool((t[1:] > t[:-1]).all()):
+        shown = f"{t.tolist()[:8]}{'...' if t.numel() > 8 else ''}"
+        raise input_error(name, "strictly increasing", shown)
+    return t
+
+
+def call_user(fn: Callable[..., R], name: str, expected: str, *args: Any) -> R:
+    """``fn(*args)`` for a callable the user passed as ``name``; an exception it raises becomes a
+    :class:`~hopfield.HopfieldInputError` naming ``name`` (the original chained as its cause)."""
+    try:
+        return fn(*args)
+    except HopfieldInputError:
+        raise
+    except Exception as exc:
+        raise input_error(name, expected, f"a callable that raised {type(exc).__name__}: {exc}") from exc
 
 
 def _to_tensor(x: Any, name: str) -> tuple[Tensor, bool]:

@@ -3,10 +3,10 @@
 :class:`ContinuousTimeHopfield`: ``tau dx/dt = -x + f(W x + b)`` (Definition 5), its Lyapunov energy
 (Lemma 7), stability of fixed points (§1.2.5) and learning (Corollary 10, Algorithms 2 and 3). The
 continuous dense associative memory of §2.1 is :class:`hopfield.ContinuousDenseMemory`
-(:mod:`hopfield.continuous_dense`); both share ``_ODENetwork``: a batch ``(B, d)`` of trajectories is
-integrated in one solve (by default ``"dopri5-batched"``, a step size per trajectory); ``simulate``
-returns ``(T, B, d)`` trajectories and ``relax`` integrates until ``max |dx/dt| < tol`` and returns a
-:class:`hopfield.Retrieval`.
+(:mod:`hopfield.continuous_dense`); both derive from :class:`hopfield._ode_network.ODENetwork`: a batch
+``(B, d)`` of trajectories is integrated in one solve (by default ``"dopri5-batched"``, a step size per
+trajectory); ``simulate`` returns ``(T, B, d)`` trajectories and ``retrieve`` integrates until
+``max |dx/dt| < tol`` and returns a :class:`hopfield.Retrieval`.
 """
 
 from __future__ import annotations
@@ -17,61 +17,73 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from hopfield._ode_network import Stability, _check_adjoint, _ODENetwork
+from hopfield._deprecation import renamed_arguments
+from hopfield._errors import HopfieldTypeError, input_error
+from hopfield._ode_network import ODENetwork, Stability, solver_options
 from hopfield._random import make_generator
+from hopfield._tolerances import compute_dtype
 from hopfield._validate import (
+    as_input,
     as_patterns,
+    call_user,
+    check_bool,
+    check_callable_output,
     check_choice,
     check_dim,
     check_int,
+    check_optional_int,
     check_positive,
-    check_rank,
-    to_tensor,
+    describe,
 )
 from hopfield.functional import continuous as C
 
 __all__ = ["ContinuousTimeHopfield", "Stability", "resolve_activation"]
 
+_ACTIVATION = "an increasing elementwise torch function into [-1, 1]"
 
-def resolve_activation(activation: str | Callable[[Tensor], Tensor]) -> C.Activation:
+
+def resolve_activation(activation: object) -> C.Activation:
     """A registered activation by name, or a callable checked to be increasing into ``[-1, 1]``.
 
-    A callable is probed on 4001 points of ``[-20, 20]`` (float64): it must return a tensor of the same
-    shape, finite, in ``[-1, 1]``, and never decrease; otherwise ``ValueError`` naming ``activation``.
+    A callable is probed on 4001 points of ``[-20, 20]`` (float64): it must return a floating tensor of
+    the same shape, finite, in ``[-1, 1]``, and never decrease; otherwise
+    :class:`~hopfield.HopfieldInputError` naming ``activation``. An exception it raises, then or later,
+    becomes one too.
     """
     if isinstance(activation, str):
         return C.ACTIVATIONS.get(activation)
     if not callable(activation):
-        raise TypeError(
-            f"activation must be a name ({', '.join(map(repr, C.ACTIVATIONS.names()))}) or a callable, "
-            f"got {type(activation).__name__}"
+        names = ", ".join(map(repr, C.ACTIVATIONS.names()))
+        raise input_error(
+            "activation", f"a name ({names}) or {_ACTIVATION}", describe(activation), cls=HopfieldTypeError
         )
+    fn: Callable[[Tensor], Tensor] = activation
+
+    def checked(a: Tensor) -> Tensor:
+        return call_user(fn, "activation", _ACTIVATION, a)
+
     a = torch.linspace(-20.0, 20.0, 4001, dtype=torch.float64)
-    try:
-        y = activation(a)
-    except Exception as exc:
-        raise ValueError(f"activation must accept a float64 tensor, but calling it raised: {exc}") from exc
-    if not isinstance(y, Tensor) or y.shape != a.shape:
-        raise ValueError("activation must be elementwise: a tensor in, a tensor of the same shape out")
-    y = y.detach().to(torch.float64)
-    if not bool(torch.isfinite(y).all()) or float(y.min()) < -1 - 1e-12 or float(y.max()) > 1 + 1e-12:
-        raise ValueError(
-            f"activation must map into [-1, 1], got values in [{float(y.min()):.4g}, {float(y.max()):.4g}]"
-        )
+    y = check_callable_output(checked(a), tuple(a.shape), "activation").detach().to(torch.float64)
+    if not bool(torch.isfinite(y).all()):
+        raise input_error("activation", _ACTIVATION, "NaN or Inf values on [-20, 20]")
+    lo, hi = float(y.min()), float(y.max())
+    if lo < -1 - 1e-12 or hi > 1 + 1e-12:
+        raise input_error("activation", "into [-1, 1]", f"values in [{lo:.4g}, {hi:.4g}]", verb="map")
     drop = float((y[:-1] - y[1:]).max())
     if drop > 1e-12:
-        raise ValueError(f"activation must be increasing, got a decrease of {drop:.3g} on [-20, 20]")
-    return C.callable_activation(activation)
+        raise input_error("activation", "increasing", f"a decrease of {drop:.3g} on [-20, 20]")
+    return C.callable_activation(checked)
 
 
-class ContinuousTimeHopfield(_ODENetwork):
+class ContinuousTimeHopfield(ODENetwork):
     """Continuous-time Hopfield network ``tau dx/dt = -x + f(W x + b)`` (Definition 5 of 001).
 
     Parameters
     ----------
     weights:
         ``(d, d)`` weights ``W`` (the seed requires ``W`` symmetric for its energy; the dynamics run for
-        any square ``W``, the energy raises for a non-symmetric one). Float (torch or NumPy).
+        any square ``W``, the energy raises for a non-symmetric one). Floating (torch or NumPy; integer
+        and bool weights become float64). The network keeps their dtype and device.
     bias:
         ``(d,)`` bias ``b`` (default zeros).
     tau:
@@ -81,16 +93,21 @@ class ContinuousTimeHopfield(_ODENetwork):
         Remark 6: use a fixed-grid method) or a callable increasing elementwise torch function into
         ``[-1, 1]`` (its energy then comes from quadrature).
 
+    States are computed on their own device and in their dtype (NumPy states: the weights' device;
+    float16/bfloat16 states in float32, results cast back); the weights are cast through a bounded cache.
+
     Examples
     --------
     >>> import numpy as np
     >>> net = ContinuousTimeHopfield(np.array([[0.0, 2.0], [2.0, 0.0]]))
-    >>> res = net.relax(np.array([0.3, 0.1]))
+    >>> res = net.retrieve(np.array([0.3, 0.1]))
     >>> bool(res.converged), res.state.round(4)
     (True, array([0.9575, 0.9575]))
     >>> net.stability(res.state).verdict
     'stable'
     """
+
+    _stored = ("weights", "bias")
 
     def __init__(
         self,
@@ -99,25 +116,22 @@ class ContinuousTimeHopfield(_ODENetwork):
         tau: float = 1.0,
         activation: str | Callable[[Tensor], Tensor] = "tanh",
     ) -> None:
-        w = to_tensor(weights, "weights", allow_int=True)
-        check_rank(w, "weights", (2,), "(d, d)")
-        if w.shape[0] != w.shape[1] or w.shape[0] == 0:
-            raise ValueError(f"weights must be a non-empty square (d, d) matrix, got shape {tuple(w.shape)}")
+        w = as_patterns(weights, "weights", kind="any", dtype=torch.float64, shape="(d, d)")
+        if w.shape[0] != w.shape[1]:
+            raise input_error("weights", "a square (d, d) matrix", f"shape {tuple(w.shape)}")
+        d = w.shape[0]
         if bias is None:
-            b = torch.zeros(w.shape[0], dtype=w.dtype, device=w.device)
+            b = torch.zeros(d, dtype=w.dtype, device=w.device)
         else:
-            b = to_tensor(bias, "bias", allow_int=True)
-            check_rank(b, "bias", (1,), f"({w.shape[0]},)")
-            check_dim(b, "bias", w.shape[0], "weights")
+            b, _ = as_input(
+                bias, "bias", kind="any", ranks=(1,), shape=f"({d},)", dim=d, other="weights", batch=False
+            )
             b = b.to(dtype=w.dtype, device=w.device)
-        self.weights, self.bias = w, b
         self.tau = check_positive(tau, "tau")
         self.activation = resolve_activation(activation)
+        self.weights, self.bias = w, b
         self.losses: Tensor | None = None
-
-    @property
-    def _params(self) -> tuple[Tensor, ...]:  # type: ignore[override]
-        return (self.weights, self.bias)
+        self._init_cache()
 
     @property
     def symmetric(self) -> bool:
@@ -132,54 +146,70 @@ class ContinuousTimeHopfield(_ODENetwork):
 
     def _require_symmetric(self, what: str) -> None:
         if not self.symmetric:
-            raise ValueError(
-                f"weights must be symmetric for {what} (Lemma 7 of 001 needs W = W^T), got "
-                f"max |W - W^T| = {float((self.weights - self.weights.T).abs().max()):.3g}"
-            )
+            gap = float((self.weights - self.weights.T).abs().max())
+            expected = f"symmetric for {what} (Lemma 7 of 001 needs W = W^T)"
+            raise input_error("weights", expected, f"max |W - W^T| = {gap:.3g}")
 
-    def _relax_energy(self, x: Tensor, params: tuple[Tensor, ...]) -> Tensor:
-        if not self.symmetric:
-            return torch.full(x.shape[:1], float("nan"), dtype=x.dtype, device=x.device)
-        return C.lyapunov(x, *params, self.activation)
+    def _relax_energy(self, x: Tensor, params: tuple[Tensor, ...]) -> Tensor | None:
+        w, b = params
+        return C.lyapunov(x, w, b, self.activation) if self.symmetric else None
 
     def _jacobian(self, x: Tensor, params: tuple[Tensor, ...]) -> Tensor:
-        return C.jacobian(x, *params, self.tau, self.activation)
+        w, b = params
+        return C.jacobian(x, w, b, self.tau, self.activation)
 
     def _eigenvalues(self, x: Tensor, jac: Tensor, params: tuple[Tensor, ...]) -> Tensor:
+        eig: Tensor
         if not self.symmetric:
-            return torch.linalg.eigvals(jac)
+            eig = torch.linalg.eigvals(jac)
+            return eig
         # -I + D W with D = diag(f') >= 0 has the eigenvalues of -I + D^1/2 W D^1/2 (AB and BA share them).
         w, b = params
         s = self.activation.df(x @ w.T + b).clamp(min=0).sqrt()
-        return (torch.linalg.eigvalsh(s[:, :, None] * w * s[:, None, :]) - 1) / self.tau
+        eig = torch.linalg.eigvalsh(s[:, :, None] * w * s[:, None, :])
+        return (eig - 1) / self.tau
 
-    def reconstruct(self, x: Any) -> Any:
+    @renamed_arguments(x="state")
+    def reconstruct(self, state: Any) -> Any:
         """``f(W x + b)``, the tied auto-encoder of §1.2.4 (001); one Euler step with ``dt = tau``."""
-        xt, out = self._states(x, "x")
-        return out(C.reconstruct(xt, *self._cast(xt), self.activation))
+        xt, out = self._states(state)
+        w, b = self._params(xt)
+        return out(C.reconstruct(xt, w, b, self.activation))
 
-    def energy(self, y: Any) -> Any:
-        """Energy of Lemma 7 (001) in the seed's variable ``y = f(W x + b)``:
-        ``E(y) = -1/2 y^T W y - b^T y + sum_a int_{f(0)}^{y_a} f^-1`` (``+inf`` outside the range of f).
+    @renamed_arguments(y="state")
+    def energy(self, state: Any) -> Any:
+        """Energy of Lemma 7 (001) in the seed's variable ``y = f(W x + b)`` (``state`` is ``y``):
+        ``E(y) = -1/2 y^T W y - b^T y + sum_a int_{f(0)}^{y_a} f^-1``, defined on the range of ``f``.
 
         At a fixed point ``y = x``; along a trajectory use :meth:`lyapunov`. ``(d,) -> scalar``,
-        ``(B, d) -> (B,)``. Needs symmetric weights.
+        ``(B, d) -> (B,)``. Needs symmetric weights and ``y`` in the range of ``f`` (``[-1, 1]``,
+        ``[0, 1]`` for sigmoid).
         """
         self._require_symmetric("the energy")
-        yt, out = self._states(y, "y")
-        return out(C.energy(yt, *self._cast(yt), self.activation))
+        yt, out = self._states(state)
+        act = self.activation
+        if bool(((yt < act.low) | (yt > act.high)).any()):
+            expected = f"entries in [{act.low:g}, {act.high:g}], the range of {act.name}"
+            got = f"entries in [{float(yt.min()):.4g}, {float(yt.max()):.4g}]"
+            raise input_error("state", expected, got, verb="have")
+        w, b = self._params(yt)
+        return out(C.energy(yt, w, b, act))
 
-    def lyapunov(self, x: Any) -> Any:
+    @renamed_arguments(x="state")
+    def lyapunov(self, state: Any) -> Any:
         """``E(f(W x + b))``, non-increasing along every trajectory (Lemma 7, Theorem 9 of 001)."""
         self._require_symmetric("the Lyapunov function")
-        xt, out = self._states(x, "x")
-        return out(C.lyapunov(xt, *self._cast(xt), self.activation))
+        xt, out = self._states(state)
+        w, b = self._params(xt)
+        return out(C.lyapunov(xt, w, b, self.activation))
 
-    def energy_rate(self, x: Any) -> Any:
-        """``dE/dt = -tau sum_a f'(a_a) (da_a/dt)^2 <= 0`` at ``x`` (proof of Lemma 7)."""
+    @renamed_arguments(x="state")
+    def energy_rate(self, state: Any) -> Any:
+        """``dE/dt = -tau sum_a f'(a_a) (da_a/dt)^2 <= 0`` at ``state`` (proof of Lemma 7)."""
         self._require_symmetric("the energy rate")
-        xt, out = self._states(x, "x")
-        return out(C.energy_rate(xt, *self._cast(xt), self.tau, self.activation))
+        xt, out = self._states(state)
+        w, b = self._params(xt)
+        return out(C.energy_rate(xt, w, b, self.tau, self.activation))
 
     # ------------------------------------------------------------------ learning (Corollary 10)
     @classmethod
@@ -194,7 +224,9 @@ class ContinuousTimeHopfield(_ODENetwork):
         **fit_kwargs: Any,
     ) -> ContinuousTimeHopfield:
         """A network trained on ``patterns`` (N, d) by :meth:`fit`, starting from ``init``: ``"glorot"``
-        (the seed's suggestion, seeded), ``"hebb"`` (``X X^T / N``, zero diagonal) or ``"zeros"``."""
+        (the seed's suggestion, drawn with ``seed``; ``None``: random), ``"hebb"`` (``X X^T / N``, zero
+        diagonal) or ``"zeros"``. float32/float64 patterns give a network of their dtype, half-precision
+        ones a float64 network."""
         x = as_patterns(patterns)
         init = check_choice(init, "init", ("glorot", "hebb", "zeros"))
         dtype = x.dtype if x.dtype in (torch.float32, torch.float64) else torch.float64
@@ -212,9 +244,9 @@ class ContinuousTimeHopfield(_ODENetwork):
     def fit(
         self,
         patterns: Any,
+        *,
         epochs: int = 500,
         lr: float | None = None,
-        *,
         optimizer: str = "adam",
         method: str = "algorithm2",
         dt: float = 0.1,
@@ -232,29 +264,32 @@ class ContinuousTimeHopfield(_ODENetwork):
         ``|x - x(dt)|^2`` through an ODE solve over ``dt`` with ``solver`` (``adjoint`` for the adjoint
         method). After every step of ``optimizer`` (``"adam"``, ``"sgd"``) ``W`` is symmetrized and, with
         ``zero_diagonal`` (the corollary's condition, default), its diagonal zeroed. ``batch_size``
-        patterns per step (all by default). Returns ``self``; ``self.losses`` holds the loss per epoch.
+        patterns per step (all by default), shuffled with ``seed`` (``None``: random). Training runs in
+        the network's dtype (float32 for half-precision weights, cast back). Returns ``self``;
+        ``self.losses`` holds the loss per epoch. Bad input leaves the network unchanged.
 
         ``lr`` defaults to ``0.5 / d``: an Adam step moves each drive ``a = W x + b`` by about ``lr d``,
         and larger moves push tanh into wrong-sign saturation, where its gradient vanishes and training
         stalls (the difficulty that Remark 4 of 001 meets with its softsign).
         """
-        x = as_patterns(patterns).to(dtype=self.weights.dtype, device=self.weights.device)
-        check_dim(x, "patterns", self.dim, "weights")
+        x = check_dim(as_patterns(patterns), "patterns", self.dim, "weights")
         epochs = check_int(epochs, "epochs")
         lr = 0.5 / self.dim if lr is None else check_positive(lr, "lr")
         C.OPTIMIZERS.get(optimizer)
         C.LEARNING_RULES.get(method)
         dt = check_positive(dt, "dt")
-        C.SOLVERS.get(solver)
-        _check_adjoint(solver, adjoint, "solver")
-        if batch_size is not None:
-            batch_size = check_int(batch_size, "batch_size")
-        if step_size is not None:
-            step_size = check_positive(step_size, "step_size")
+        compute = compute_dtype(self.weights.dtype)
+        opts = solver_options(compute, solver, None, None, step_size, adjoint, method_name="solver")
+        zero_diagonal = check_bool(zero_diagonal, "zero_diagonal")
+        batch_size = check_optional_int(batch_size, "batch_size")
+        if progress is not None and not callable(progress):
+            raise input_error("progress", "a callable or None", describe(progress), cls=HopfieldTypeError)
+        generator = make_generator(seed)
+        w, b = (p.detach().to(compute) for p in (self.weights, self.bias))
         res = C.train(
-            x,
-            self.weights,
-            self.bias,
+            x.to(dtype=compute, device=w.device),
+            w,
+            b,
             self.tau,
             self.activation,
             epochs=epochs,
@@ -262,20 +297,22 @@ class ContinuousTimeHopfield(_ODENetwork):
             optimizer=optimizer,
             method=method,
             batch_size=batch_size,
-            zero_diagonal=bool(zero_diagonal),
-            generator=make_generator(seed),
+            zero_diagonal=zero_diagonal,
+            generator=generator,
             progress=progress or (lambda it, **kw: it),
             dt=dt,
             solver=solver,
-            step_size=step_size,
-            adjoint=bool(adjoint),
+            step_size=opts["step_size"],
+            adjoint=adjoint,
         )
-        self.weights, self.bias, self.losses = res.weights, res.bias, res.losses
-        self.__dict__.pop("_cache", None)
+        self.weights = res.weights.to(self.weights.dtype)
+        self.bias = res.bias.to(self.bias.dtype)
+        self.losses = res.losses
+        self._cache.clear()
         return self
 
     def __repr__(self) -> str:
         return (
             f"ContinuousTimeHopfield(dim={self.dim}, tau={self.tau}, activation={self.activation.name!r}, "
-            f"dtype={self.weights.dtype})"
+            f"dtype={self.weights.dtype}, device={self.device})"
         )

@@ -35,5 +35,5 @@ def continuous_family(patterns: Tensor, queries: Tensor, seed: int) -> list[Demo
     """Relax the queries under ``W`` trained by Algorithm 2 (Glorot init seeded with ``seed``)."""
     stored = data.binarize(patterns).to(torch.float64)
     net = _trained(stored, seed)
-    state = net.relax(queries.to(torch.float64), tol=1e-6, t_max=50.0).state
+    state = net.retrieve(queries.to(torch.float64), tol=1e-6, t_max=50.0).state
     return [DemoOutcome(f"tanh, algorithm 2 ({EPOCHS} epochs)", stored, state)]

@@ -68,7 +68,7 @@ def trajectories(ctx: Context) -> Report:
         (grad,) = torch.autograd.grad(C.lyapunov(flat, net.weights, net.bias, net.activation).sum(), flat)
         chain = (grad * net.velocity(flat.detach())).sum(dim=-1).reshape(n_t, b)
         scale = rate.abs().max()
-        e_star = net.relax(traj[-1], tol=1e-10, t_max=1000.0).energy  # E at the fixed point reached
+        e_star = net.retrieve(traj[-1], tol=1e-10, t_max=1000.0).energy  # E at the fixed point reached
         cases[label] = {
             "traj": traj,
             "energy": e,
@@ -199,11 +199,11 @@ def basins(ctx: Context) -> Report:
     x0 = coef @ p  # c1 p1 + c2 p2
     w_hebb = C.project(1.5 * p.T @ p / d)
     net = ContinuousTimeHopfield(w_hebb)
-    res_h = net.relax(x0, t_max=100.0, tol=1e-6)
+    res_h = net.retrieve(x0, t_max=100.0, tol=1e-6)
     lab_h = _classify(res_h.state, p1, p2, binary=True)
     beta = 1.0
     mem = ContinuousDenseMemory(p / math.sqrt(d), beta=beta * math.sqrt(d))
-    res_m = mem.relax(x0 / math.sqrt(d), t_max=100.0, tol=1e-6)
+    res_m = mem.retrieve(x0 / math.sqrt(d), t_max=100.0, tol=1e-6)
     lab_m = _classify(res_m.state * math.sqrt(d), p1, p2, binary=False)
     # the pattern each start overlaps most (the "nearest-pattern" partition of the plane)
     ov = x0 @ torch.stack([p1, -p1, p2, -p2]).T
@@ -287,7 +287,7 @@ _CORRUPT = {
 
 
 def _evaluate(net: ContinuousTimeHopfield, x: Tensor, seed: int) -> dict[str, Any]:
-    res = net.relax(x, t_max=200.0, tol=1e-6)
+    res = net.retrieve(x, t_max=200.0, tol=1e-6)
     fixed = (data.binarize(res.state) == x).all(dim=-1)
     st = net.stability(res.state, tol=1e-6)
     out: dict[str, Any] = {
@@ -302,7 +302,7 @@ def _evaluate(net: ContinuousTimeHopfield, x: Tensor, seed: int) -> dict[str, An
     }
     for name, fn in _CORRUPT.items():
         q = fn(x, seed)
-        r = net.relax(q, t_max=200.0, tol=1e-6)
+        r = net.retrieve(q, t_max=200.0, tol=1e-6)
         ok = (data.binarize(r.state) == x).all(dim=-1)
         out["reconstruction"][name] = float(ok.double().mean())
         out["states"][name] = (q, r.state)

@@ -25,7 +25,7 @@ The method (Dormand & Prince 1980, "A family of embedded Runge-Kutta formulae", 
 
 Step-size decisions are taken without gradient; the states, stages and interpolants are ordinary torch
 operations, so autograd backpropagates through the solve (discretize-then-differentiate). Device and
-dtype follow ``y0`` (float32 or float64); times are kept in float64.
+dtype follow ``y0`` (float16/bfloat16 are solved in float32 and cast back); times are kept in float64.
 """
 
 from __future__ import annotations
@@ -33,11 +33,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor
 
-__all__ = ["DOPRI5", "RKSolution", "RKStats", "Tableau", "dopri5"]
+from hopfield._errors import HopfieldBudgetError, input_error
+from hopfield._tolerances import compute_dtype
+from hopfield._validate import as_input, check_increasing, check_int, check_positive
+from hopfield.functional.batched_rk_output import Outputs, dense_output
+
+__all__ = ["DOPRI5", "RKSolution", "RKStats", "Tableau", "dopri5", "solve"]
 
 
 @dataclass(frozen=True)
@@ -98,10 +104,8 @@ class RKStats:
     n_fev:
         Right-hand side evaluations spent on each row: 2 to start (``f(t0, y0)`` and the initial-step
         probe) plus ``s - 1 = 6`` per attempted step (FSAL), the count ``solve_ivp`` reports as ``nfev``.
-    n_calls:
-        Calls of ``f`` (each on the rows still active).
-    n_iterations:
-        Rounds of the batch loop (the largest number of attempted steps of any row).
+    n_calls, n_iterations:
+        Calls of ``f`` (each on the rows still active); rounds of the batch loop (most attempts of a row).
     """
 
     n_accepted: Tensor
@@ -113,9 +117,10 @@ class RKStats:
 
 @dataclass(frozen=True)
 class RKSolution:
-    """``ys`` ``(T, B, ...)``: every row's state at every requested time; ``stats``: :class:`RKStats`."""
+    """``ys`` ``(T, B, ...)``: every row's state at every requested time (NumPy for NumPy ``y0``);
+    ``stats``: :class:`RKStats`."""
 
-    ys: Tensor
+    ys: Any
     stats: RKStats
 
 
@@ -133,27 +138,6 @@ def _combine(ks: Sequence[Tensor], coeffs: Sequence[float]) -> Tensor:
 def _rms(x: Tensor) -> Tensor:
     """Root mean square over each row: ``(A, n) -> (A,)`` float64."""
     return x.pow(2).mean(dim=-1).sqrt().to(torch.float64)
-
-
-def _check(y0: Tensor, t: Tensor, rtol: float, atol: float, max_steps: int) -> None:
-    """Named ``ValueError``/``TypeError`` for bad inputs (this module is also a public entry point)."""
-    for name, v in (("rtol", rtol), ("atol", atol)):
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
-            raise ValueError(f"{name} must be a positive finite number, got {v!r}")
-    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
-        raise ValueError(f"max_steps must be an integer >= 1, got {max_steps!r}")
-    if not isinstance(y0, Tensor) or y0.dtype not in (torch.float32, torch.float64):
-        raise TypeError(f"y0 must be a float32 or float64 tensor, got {getattr(y0, 'dtype', type(y0))}")
-    if y0.ndim < 2 or y0.shape[1:].numel() == 0:
-        raise ValueError(f"y0 must have shape (batch, ...) with a non-empty state, got {tuple(y0.shape)}")
-    if not bool(torch.isfinite(y0).all()):
-        raise ValueError("y0 must contain only finite values, got NaN or Inf entries")
-    if not isinstance(t, Tensor) or t.ndim != 1 or t.numel() < 2:
-        raise ValueError(f"t must be a 1-d tensor of at least 2 times, got {getattr(t, 'shape', t)}")
-    if not bool(torch.isfinite(t).all()):
-        raise ValueError("t must contain only finite values")
-    if not bool((t[1:] > t[:-1]).all()):
-        raise ValueError(f"t must be strictly increasing, got {t.tolist()[:8]}")
 
 
 def _initial_step(
@@ -178,78 +162,10 @@ def _initial_step(
     return torch.minimum(torch.minimum(100 * h0, h1), torch.full_like(h0, span))
 
 
-class _Outputs:
-    """The trajectory ``(T * B, m)`` filled row by row as rows pass their output times: written in
-    place without autograd; collected and assembled once (differentiably) with it."""
-
-    def __init__(self, size: int, y0: Tensor, rows: Tensor, grad: bool) -> None:
-        self.grad = grad
-        self.index, self.values = [rows], [y0]
-        if not grad:
-            self.ys = y0.new_empty(size, y0.shape[1])
-            self.ys[: y0.shape[0]] = y0
-
-    def add(self, index: Tensor, values: Tensor) -> None:
-        if self.grad:
-            self.index.append(index)
-            self.values.append(values)
-        else:
-            self.ys.index_copy_(0, index, values)
-
-    def result(self) -> Tensor:
-        if not self.grad:
-            return self.ys
-        flat, values = torch.cat(self.index), torch.cat(self.values)
-        return values[torch.argsort(flat)]
-
-
-def _dense_output(
-    ks: Sequence[Tensor],
-    count: Tensor,
-    nxt: Tensor,
-    tout: Tensor,
-    t_old: Tensor,
-    t_new: Tensor,
-    hs: Tensor,
-    y_old: Tensor,
-    y_new: Tensor,
-    p: Tensor,
-    nz: Sequence[int],
-) -> tuple[tuple[Tensor, Tensor], Tensor]:
-    """The states at the ``count[r]`` output times ``tout[nxt[r]:nxt[r] + count[r]]`` inside each active
-    row's step ``(t_old, t_new]``: HNW I §II.6, ``y(t_old + theta h) = y_old + sum_q theta^(q+1) Q_q`` with
-    ``Q = h K^T P`` per row, computed once per row and evaluated at each of its times; ``y_new`` itself
-    where a time is ``t_new``. Returns ``((output index k, active row r), values)``, one entry per pair.
-    """
-    ro = torch.nonzero(count).squeeze(1)  # rows with outputs in this step (A_o,)
-    c_o = count[ro]
-    pos = torch.repeat_interleave(torch.arange(ro.numel(), device=count.device), c_o)  # pair -> ro
-    r = ro[pos]
-    first = torch.cumsum(c_o, 0) - c_o
-    k = nxt[r] + torch.arange(r.numel(), device=count.device) - first[pos]
-    tk = tout[k]
-    theta = ((tk - t_old[r]) / hs[r])[:, None] ** torch.arange(1, p.shape[1] + 1, device=count.device)
-    stages = torch.stack([ks[j][ro] for j in nz])  # (s', A_o, m)
-    q = (p.T @ stages.flatten(1)).view(p.shape[1], ro.numel(), -1).transpose(0, 1)  # (A_o, q, m)
-    weights = (theta * hs[r][:, None]).to(q.dtype)  # (n, q), h folded in
-    width = int(c_o.max())
-    if ro.numel() * width <= 2 * r.numel():  # similar counts: one padded product per row, no gather of q
-        slot = torch.arange(r.numel(), device=count.device) - first[pos]
-        padded = weights.new_zeros(ro.numel(), width, weights.shape[1]).index_put((pos, slot), weights)
-        valid = torch.arange(width, device=count.device)[None, :] < c_o[:, None]  # (A_o, width)
-        value = (torch.bmm(padded, q) + y_old[ro][:, None, :])[valid]
-    else:
-        value = torch.baddbmm(y_old[r][:, None, :], weights[:, None, :], q[pos]).squeeze(1)
-    exact = tk >= t_new[r]
-    if bool(exact.any()):
-        value = value.index_put((exact.nonzero().squeeze(1),), y_new[r[exact]])
-    return (k, r), value
-
-
 def dopri5(
-    f: Callable[[Tensor, Tensor], Tensor],
-    y0: Tensor,
-    t: Tensor,
+    f: Callable[..., Tensor],
+    y0: Any,
+    t: Any,
     rtol: float = 1e-7,
     atol: float = 1e-9,
     *,
@@ -269,15 +185,17 @@ def dopri5(
         as ``f(t, y, rows)``, ``rows`` the ``(A,)`` indices of those rows in the batch (for per-row
         parameters).
     y0:
-        ``(B, ...)`` initial states at ``t[0]``, float32 or float64, finite.
+        ``(B, ...)`` initial states at ``t[0]``, finite, a floating tensor or NumPy array (float16 and
+        bfloat16 are solved in float32: ``f`` then sees float32 states; ``ys`` comes back in ``y0``'s
+        dtype, as NumPy for NumPy input).
     t:
-        ``(T,)`` strictly increasing output times, ``T >= 2``.
+        ``(T,)`` strictly increasing output times, ``T >= 2`` (any real dtype; kept in float64).
     rtol, atol:
         Tolerances (> 0), held per row by the RMS norm of the module docstring.
     first_step:
         Initial step for every row (default: HNW's starting-step heuristic, per row).
     max_steps:
-        Most attempted steps of a row; more raises ``RuntimeError``.
+        Most attempted steps of a row; more raise :class:`~hopfield.HopfieldBudgetError`.
     row_index:
         Pass the active rows' batch indices to ``f`` as a third argument.
     tableau:
@@ -289,14 +207,52 @@ def dopri5(
 
     Raises
     ------
-    ValueError
-        Bad ``y0``, ``t``, ``rtol``, ``atol``, ``max_steps`` (named in the message).
+    HopfieldInputError
+        Bad ``y0``, ``t``, ``rtol``, ``atol``, ``max_steps``, ``first_step`` (named in the message), or
+        ``f`` not finite at ``y0``.
+    HopfieldBudgetError
+        A row needed more than ``max_steps`` steps.
     RuntimeError
-        A row's step fell below 10 ulp of its time (blow-up, non-finite ``f``) or ``max_steps`` ran out.
+        A row's step fell below 10 ulp of its time (the solution blows up, or ``f`` stopped being finite).
     """
-    _check(y0, t, rtol, atol, max_steps)
-    if first_step is not None and not (math.isfinite(first_step) and first_step > 0):
-        raise ValueError(f"first_step must be a positive finite number, got {first_step!r}")
+    y0t, out = as_input(y0, "y0", ranks=range(2, 33), shape="(batch, ...)", nonempty=False, batch=False)
+    if y0t.shape[1:].numel() == 0:
+        raise input_error("y0", "a non-empty state, (batch, ...)", f"shape {tuple(y0t.shape)}", verb="have")
+    ts, _ = as_input(t, "t", kind="any", ranks=(1,), shape="(T,)", batch=False, dtype=torch.float64)
+    check_increasing(ts, "t")
+    rtol, atol = check_positive(rtol, "rtol"), check_positive(atol, "atol")
+    max_steps = check_int(max_steps, "max_steps")
+    first_step = None if first_step is None else check_positive(first_step, "first_step")
+    y0t = y0t.to(compute_dtype(y0t.dtype))
+    sol = solve(
+        f,
+        y0t,
+        ts,
+        rtol,
+        atol,
+        first_step=first_step,
+        max_steps=max_steps,
+        row_index=row_index,
+        tableau=tableau,
+    )
+    return RKSolution(out(sol.ys, batch_axis=False), sol.stats)
+
+
+def solve(
+    f: Callable[..., Tensor],
+    y0: Tensor,
+    t: Tensor,
+    rtol: float = 1e-7,
+    atol: float = 1e-9,
+    *,
+    first_step: float | None = None,
+    max_steps: int = 100_000,
+    row_index: bool = False,
+    tableau: Tableau = DOPRI5,
+) -> RKSolution:
+    """:func:`dopri5` without its argument checks, for callers that made them: ``y0`` a finite
+    ``(B, ...)`` float32 or float64 tensor, ``t`` a strictly increasing 1-d tensor, positive tolerances.
+    ``ys`` is a tensor of ``y0``'s dtype."""
     tab = tableau
     shape, dtype, device = y0.shape, y0.dtype, y0.device
     b, n_out, width = shape[0], t.numel(), shape[1:].numel()
@@ -317,6 +273,8 @@ def dopri5(
     tc = torch.full((b,), t0, dtype=torch.float64, device=device)
     rows = torch.arange(b, device=device)
     k1 = rhs(tc, y, rows)
+    if not bool(torch.isfinite(k1).all()):
+        raise input_error("f", "a right-hand side that is finite at y0", "NaN or Inf values")
     with torch.no_grad():
         if first_step is None:
             h = _initial_step(rhs, tc, y.detach(), k1.detach(), rows, span, rtol, atol, tab.error_order)
@@ -327,21 +285,24 @@ def dopri5(
     attempts = torch.zeros(b, dtype=torch.long, device=device)
     rejected = torch.zeros(b, dtype=torch.long, device=device)
     # differentiable when y0 or a parameter of f carries gradients (then k1 does)
-    out = _Outputs(n_out * b, y, rows, torch.is_grad_enabled() and (y.requires_grad or k1.requires_grad))
+    outputs = Outputs(n_out * b, y, rows, torch.is_grad_enabled() and (y.requires_grad or k1.requires_grad))
     exponent = -1.0 / (tab.error_order + 1)
     iterations = 0
 
     while rows.numel() > 0:
         iterations += 1
         if iterations > max_steps:
-            raise RuntimeError(
-                f"dopri5-batched: {rows.numel()} trajectories needed more than max_steps = {max_steps} "
-                f"steps (first: row {int(rows[0])} at t = {float(tc[0]):.6g}); is the problem stiff?"
+            raise HopfieldBudgetError(
+                f"max_steps = {max_steps} steps were spent before {rows.numel()} trajectories reached the "
+                f"end (dopri5-batched; first: row {int(rows[0])} at t = {float(tc[0]):.6g}); is it stiff?",
+                argument="max_steps",
+                expected=f"at most {max_steps} steps",
+                received=f"{rows.numel()} unfinished trajectories",
             )
         with torch.no_grad():
             min_step = 10 * (torch.nextafter(tc, torch.full_like(tc, math.inf)) - tc)
             h = torch.where(after_reject, h, torch.maximum(h, min_step))
-            small = h < min_step
+            small = ~(h >= min_step)  # NaN too
             if bool(small.any()):
                 i = int(small.nonzero()[0])
                 raise RuntimeError(
@@ -379,15 +340,15 @@ def dopri5(
         else:
             y, k1 = torch.where(accept[:, None], y_new, y), torch.where(accept[:, None], ks[-1], k1)
         if bool(count.any()):
-            (k, r), value = _dense_output(ks, count, nxt, tout, t_old, t_new, hs, y_prev, y_new, p, nz)
-            out.add(k * b + rows[r], value)
+            (k, r), value = dense_output(ks, count, nxt, tout, t_old, t_new, hs, y_prev, y_new, p, nz)
+            outputs.add(k * b + rows[r], value)
             nxt = nxt + count
         done = nxt >= n_out
         if bool(done.any()):
             keep = torch.nonzero(~done).squeeze(1)
             rows, y, k1, tc, h, nxt, after_reject = (v[keep] for v in (rows, y, k1, tc, h, nxt, after_reject))
 
-    ys = out.result().reshape(n_out, *shape)
+    ys = outputs.result().reshape(n_out, *shape)
     stats = RKStats(
         n_accepted=attempts - rejected,
         n_rejected=rejected,

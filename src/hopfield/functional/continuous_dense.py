@@ -6,10 +6,15 @@ Dynamics: ``tau dx/dt = -grad E(x) = -x + W^T grad F(W x + b) + v`` with energy
 The interaction ``F`` is chosen by name from :data:`INTERACTIONS`:
 
 - ``"sigmoid"`` (Example 13): ``F(z) = beta^-1 sum_i softplus(beta z_i)``, ``grad F = sigmoid(beta z)``
-  (``beta = 1`` is the seed's ``sum_i int^{z_i} sigma``);
-- ``"lse"`` (Examples 14 and 15): ``F(z) = beta^-1 ln sum_i exp(beta z_i)``, ``grad F = softmax(beta z)``.
+  (``beta = 1`` is the seed's ``sum_i int^{z_i} sigma``), computed as
+  ``sum_i max(z_i, 0) + beta^-1 softplus(-beta |z_i|)`` so that no ``beta z`` overflows;
+- ``"lse"`` (Examples 14 and 15): ``F(z) = beta^-1 ln sum_i exp(beta z_i)``, ``grad F = softmax(beta z)``,
+  both shifted by ``max z`` before beta multiplies (:mod:`hopfield.functional.lse`).
   The seed writes ``beta^-1 ln(beta sum_i exp(z_i))``, whose gradient is ``softmax(z) / beta``, not the
   ``softmax(beta z)`` of its own dynamics; the form here is the one that gives them.
+
+Every beta in ``(0, inf)`` gives finite results on finite input (beta is capped at the dtype's largest
+value, :func:`hopfield.functional.lse.finite_beta`, which changes no result).
 
 Nothing here validates its arguments; :class:`hopfield.ContinuousDenseMemory` does.
 """
@@ -24,7 +29,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from hopfield._registry import Registry
-from hopfield.functional.lse import lse
+from hopfield.functional.lse import finite_beta, lse
 
 __all__ = [
     "INTERACTIONS",
@@ -52,33 +57,46 @@ class Interaction:
     curvature: Callable[[Tensor, Tensor, float], Tensor]
 
 
+def _softmax(beta: float, z: Tensor) -> Tensor:
+    """``softmax(beta z)`` over the last axis, shifted by ``max z`` before beta multiplies (as
+    :func:`hopfield.functional.lse.softmax`), written with elementwise ops: ``torch.softmax`` starts a
+    parallel region for every few rows, which on a busy CPU stalls the many small solver evaluations."""
+    e = torch.exp(finite_beta(beta, z.dtype) * (z - z.detach().amax(dim=-1, keepdim=True)))
+    return e / e.sum(dim=-1, keepdim=True)
+
+
 def _lse_curvature(z: Tensor, weights: Tensor, beta: float) -> Tensor:
     # W^T beta (diag p - p p^T) W = beta Cov_p(v): Lemma 16 of 001, with the beta its statement drops.
-    p = torch.softmax(beta * z, dim=-1)  # (B, n)
+    p = _softmax(beta, z)  # (B, n)
     m = p @ weights  # (B, d), E_p[v]
     second = torch.einsum("bn,nd,ne->bde", p, weights, weights)
-    return beta * (second - m[:, :, None] * m[:, None, :])
+    return finite_beta(beta, z.dtype) * (second - m[:, :, None] * m[:, None, :])
+
+
+def _sigmoid_potential(z: Tensor, beta: float) -> Tensor:
+    # softplus(beta z) / beta = max(z, 0) + softplus(-beta |z|) / beta; (z + |z|) / 2 has the gradient
+    # 1/2 = sigmoid(0) at z = 0 under autograd, as the potential must.
+    b = finite_beta(beta, z.dtype)
+    a = z.abs()
+    return ((z + a) / 2 + F.softplus(-b * a) / b).sum(dim=-1)
+
+
+def _sigmoid_grad(z: Tensor, beta: float) -> Tensor:
+    return torch.sigmoid(finite_beta(beta, z.dtype) * z)
 
 
 def _sigmoid_curvature(z: Tensor, weights: Tensor, beta: float) -> Tensor:
-    s = torch.sigmoid(beta * z)
-    h = beta * s * (1 - s)
+    b = finite_beta(beta, z.dtype)
+    h = b * torch.sigmoid(b * z) * torch.sigmoid(-b * z)  # beta s (1 - s), at most beta / 4
     return torch.einsum("bn,nd,ne->bde", h, weights, weights)
 
 
 INTERACTIONS: Registry[Interaction] = Registry("interaction function", "interaction")
 INTERACTIONS.register("lse")(
-    Interaction(
-        "lse", lambda z, beta: lse(beta, z), lambda z, beta: torch.softmax(beta * z, -1), _lse_curvature
-    )
+    Interaction("lse", lambda z, beta: lse(beta, z), lambda z, beta: _softmax(beta, z), _lse_curvature)
 )
 INTERACTIONS.register("sigmoid")(
-    Interaction(
-        "sigmoid",
-        lambda z, beta: F.softplus(beta * z).sum(dim=-1) / beta,
-        lambda z, beta: torch.sigmoid(beta * z),
-        _sigmoid_curvature,
-    )
+    Interaction("sigmoid", _sigmoid_potential, _sigmoid_grad, _sigmoid_curvature)
 )
 
 
@@ -96,7 +114,7 @@ def callable_interaction(fn: Callable[[Tensor], Tensor]) -> Interaction:
 
     def curvature(z: Tensor, weights: Tensor, beta: float) -> Tensor:
         # reverse-over-reverse (torch.func.hessian's forward mode scripts some ops, with a warning)
-        hess = torch.func.vmap(torch.func.jacrev(torch.func.jacrev(lambda zi: fn(zi[None])[0])))(z)
+        hess: Tensor = torch.func.vmap(torch.func.jacrev(torch.func.jacrev(lambda zi: fn(zi[None])[0])))(z)
         return weights.T @ hess @ weights
 
     return Interaction("callable", lambda z, beta: fn(z), grad, curvature)
@@ -138,7 +156,7 @@ def jacobian(x: Tensor, weights: Tensor, bias: Tensor, tau: float, inter: Intera
 
 def probabilities(x: Tensor, weights: Tensor, bias: Tensor, beta: float) -> Tensor:
     """``p = softmax(beta (W x + b))``, the categorical distribution over memories of Example 15. (B, n)."""
-    return torch.softmax(beta * _drive(x, weights, bias), dim=-1)
+    return _softmax(beta, _drive(x, weights, bias))
 
 
 def covariance(x: Tensor, weights: Tensor, bias: Tensor, beta: float) -> Tensor:
