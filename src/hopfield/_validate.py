@@ -27,6 +27,7 @@ __all__ = [
     "as_patterns",
     "as_states",
     "check_binary",
+    "check_binary_tol",
     "check_bool",
     "check_callable_output",
     "check_choice",
@@ -143,6 +144,15 @@ def check_choice(value: object, name: str, choices: Iterable[str]) -> str:
     if not isinstance(value, str) or value not in choices:
         raise input_error(name, f"one of {', '.join(map(repr, choices))}", describe(value))
     return value
+
+
+def check_binary_tol(value: object, name: str = "tol") -> None:
+    """Raise unless ``value`` is ``None`` or 0: binary networks stop at exact fixed points only."""
+    if value is None:
+        return
+    expected = "None or 0 (binary networks stop at exact fixed points)"
+    if _real(value, name, expected) != 0:
+        raise input_error(name, expected, describe(value))
 
 
 #: Seeds must fit torch's generator: an integer in [0, 2**64).
