@@ -44,6 +44,6 @@ def classical_family(patterns: Tensor, queries: Tensor, seed: int) -> list[DemoO
     q = binarize_queries(queries, seed)
     outcomes = []
     for (label, _, _, dynamics), net in zip(SETTINGS, _networks(stored), strict=True):
-        res = net.retrieve(q, dynamics=dynamics, max_sweeps=50, seed=seed)
+        res = net.retrieve(q, dynamics=dynamics, max_steps=50, seed=seed)
         outcomes.append(DemoOutcome(label, stored, res.state))
     return outcomes
