@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from helpers import assert_close
 from hopfield import ClassicalHopfield
 from hopfield.functional import classical as F
+from hopfield.functional.classical_couplings import addmm, addmm_, matmul
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -612,3 +613,44 @@ def test_reported_energy_is_the_energy_of_the_final_state(rule, dynamics, rng):
         t = 0.3 if dynamics == "glauber" else 0.0
         res = net.retrieve(s, dynamics=dynamics, temperature=t, seed=0, max_steps=20)
         assert_close(res.energy, net.energy(res.state), torch.float32, scale=10)
+
+
+# ----------------------------------------------------------------------------------- small products
+@pytest.mark.parametrize(
+    ("m", "k", "n"), [(1, 300, 30), (8, 2000, 1), (1, 64, 200), (64, 100, 64), (3, 5, 2)]
+)
+def test_small_products_are_the_matrix_products(m, k, n, rng):
+    """Products that would fork BLAS threads are computed element-wise: the same values."""
+    a = torch.randn(m, k, generator=rng, dtype=torch.float64)
+    b = torch.randn(k, n, generator=rng, dtype=torch.float64)
+    c = torch.randn(m, n, generator=rng, dtype=torch.float64)
+    assert_close(matmul(a, b), a @ b)
+    assert_close(addmm(c, a, b, beta=-3.0), -3.0 * c + a @ b)
+    assert_close(addmm_(c.clone(), a, b), c + a @ b)
+
+
+def test_single_states_and_batches_give_the_same_results():
+    """A single state (element-wise products for d >= 128) against the same state in a batch (BLAS)."""
+    g = torch.Generator().manual_seed(2)
+    x = pm1((20, 300), g, torch.float32)
+    s = pm1((40, 300), g, torch.float32)
+    for net in (ClassicalHopfield(x), ClassicalHopfield(x, "storkey")):
+        batch = net.retrieve(s, dynamics="sync")
+        for i in (0, 17):
+            one = net.retrieve(s[i], dynamics="sync")
+            assert torch.equal(one.state, batch.state[i])
+            assert_close(one.energy, batch.energy[i], torch.float32, scale=10)
+            assert_close(net.local_field(s[i]), net.local_field(s)[i], torch.float32)
+
+
+def test_half_precision_is_computed_in_float32():
+    """A field of 2^-12 is lost in float16 (the weight -(1 - 2^-12) rounds to -1): computed in float32
+    it flips the neuron, as for float32 input."""
+    w = torch.tensor([[0.0, 1.0, -(1 - 2**-12)], [1.0, 0.0, 0.0], [-(1 - 2**-12), 0.0, 0.0]])
+    net = ClassicalHopfield(weights=w)
+    s = torch.tensor([-1.0, 1.0, 1.0])
+    ref = net.retrieve(s, dynamics="sync", max_steps=1).state
+    assert ref[0] == 1.0  # flipped by the field 2^-12
+    for dtype in (torch.float16, torch.bfloat16):
+        assert net.retrieve(s.to(dtype), dynamics="sync", max_steps=1).state.tolist() == ref.tolist()
+        assert net.local_field(s.to(dtype))[0] > 0
