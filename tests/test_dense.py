@@ -221,11 +221,11 @@ def test_poly2_equals_classical_hopfield(d, p, dtype, order):
     dense, classical = DenseAssociativeMemory(x, "poly", degree=2), hopfield.ClassicalHopfield(x, rule="hebb")
     for sweeps in (1, 2, 50):
         a = dense.retrieve(xi, dynamics="async", order=order, max_sweeps=sweeps, seed=7)
-        b = classical.retrieve(xi, dynamics="async", order=order, max_sweeps=sweeps, seed=7)
+        b = classical.retrieve(xi, dynamics="async", order=order, max_steps=sweeps, seed=7)
         assert torch.equal(a.state, b.state)
         assert torch.equal(a.converged, b.converged)
     a = dense.retrieve(xi, dynamics="sync", max_sweeps=50)
-    b = classical.retrieve(xi, dynamics="sync", max_sweeps=50)
+    b = classical.retrieve(xi, dynamics="sync", max_steps=50)
     assert torch.equal(a.state, b.state)
     assert torch.equal(a.cycle, b.cycle)
     # energy (530) with n = 2 is 2d times the classical Lyapunov function minus N d

@@ -90,7 +90,7 @@ def _bit_error(n: int, d: int, p: int, bits: int, probes: int, g: torch.Generato
         errors += int((new != q).sum())
         total += q.numel()
         if n == 2:
-            classical = ClassicalHopfield(x, "hebb").retrieve(q, dynamics="sync", max_sweeps=1).state
+            classical = ClassicalHopfield(x, "hebb").retrieve(q, dynamics="sync", max_steps=1).state
             mismatch += int((classical != new).sum())
     return errors / total, mismatch
 
