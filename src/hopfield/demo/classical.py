@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import Tensor
 
@@ -10,7 +12,7 @@ from hopfield.classical import ClassicalHopfield
 from hopfield.demo._families import DemoOutcome, family
 
 #: (setting label, rule, rule options, dynamics).
-SETTINGS = (
+SETTINGS: tuple[tuple[str, str, dict[str, Any], str], ...] = (
     ("hebb, async", "hebb", {}, "async"),
     ("storkey, async", "storkey", {}, "async"),
     ("pseudoinverse, async", "pseudoinverse", {}, "async"),

@@ -387,7 +387,9 @@ def versus_classical(ctx: Context) -> Report:
         for name in sorted(active):
             ok = total = 0
             for x, q, noisy in data_sets:
-                res = nets[name](x).retrieve(noisy, dynamics="async", order="fixed", max_sweeps=30)
+                net = nets[name](x)
+                limit = "max_steps" if isinstance(net, ClassicalHopfield) else "max_sweeps"
+                res = net.retrieve(noisy, dynamics="async", order="fixed", **{limit: 30})
                 ok += int((res.state == q).all(dim=-1).sum())
                 total += q.shape[0]
             success[name].append((p, ok / total))
