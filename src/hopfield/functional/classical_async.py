@@ -17,12 +17,13 @@ a later decision. After the block, the cached fields of all neurons are updated 
 :class:`~hopfield.functional.classical_couplings.Couplings`). The result is identical to the
 neuron-by-neuron loop (tests compare them neuron by neuron).
 
-**Threads.** Nothing here sets torch's thread count. A sweep issues many small operations; each is
-either element-wise on at most ``block x B`` entries (torch runs those on the calling thread below its
-grain size of 32768 entries) or a matrix product small enough for the BLAS library to run it on one
-thread, so small sweeps open no parallel region (the triangular part is masked with ``torch.where``
-rather than ``torch.tril``, which always forks). Large batches use torch's threads where the BLAS and
-element-wise kernels find them worthwhile.
+**Threads.** Nothing here sets torch's thread count. A sweep issues many small operations; for small
+batches each runs on the calling thread: element-wise operations on at most ``block x B`` entries (below
+torch's grain size of 32768 entries), the Glauber noise turned into logistic noise block by block
+(:class:`UniformNoise`; ``torch.logit`` forks at any size), the triangle masked with ``torch.where``
+(``torch.tril`` always forks), and products that BLAS would thread computed element-wise
+(:func:`~hopfield.functional.classical_couplings.matmul`). Large batches use torch's threads where the
+BLAS and element-wise kernels find them worthwhile.
 
 Shapes: states ``(B, d)`` with entries ±1 in a floating dtype. Nothing here validates its arguments.
 """
@@ -156,8 +157,9 @@ def sweep_t(
     block: int = DEFAULT_BLOCK,
 ) -> Tensor:
     """:func:`async_sweep` on the neuron-major layout, in place: ``st`` (d, B), ``ct`` (P or d, B) the
-    cached ``X s`` or ``K s``, ``noise_t`` (d, B) in sweep order. A block then reads and writes whole
-    rows (contiguous), not columns. Returns which states changed, (B,) bool."""
+    cached ``X s`` or ``K s``, ``noise_t`` the noise (d, B) in sweep order, or its :class:`UniformNoise`
+    draws. A block then reads and writes whole rows (contiguous), not columns. Returns which states
+    changed, (B,) bool."""
     d, b = st.shape
     c = couplings
     scale = c.scale
