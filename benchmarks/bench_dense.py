@@ -69,7 +69,7 @@ def main() -> None:
     net = DenseAssociativeMemory(x, "exp", beta=beta)
 
     def ours() -> torch.Tensor:
-        return net.retrieve(states, max_sweeps=1, order="fixed").state
+        return net.retrieve(states, max_steps=1, order="fixed").state
 
     t_ours = median_time(ours, repeat=3)
     swept = ours().numpy()

@@ -189,28 +189,3 @@ def test_only_zero_solution_above_one() -> None:
     for _ in range(5):
         sol = sm.mean_field_solve(rng.uniform(-1, 1, 4), 1.3)
         assert sol.converged and np.abs(sol.m).max() < 1e-10 and sol.stable
-
-
-@pytest.mark.parametrize(
-    ("call", "match"),
-    [
-        (lambda: sm.curie_weiss_free_energy(0.0, 0.0), "beta"),
-        (lambda: sm.curie_weiss_free_energy(1.5, 1.0), "m"),
-        (lambda: sm.curie_weiss_free_energy(0.0, 1.0, J=-1.0), "J"),
-        (lambda: sm.curie_weiss_roots(-1.0), "beta"),
-        (lambda: sm.curie_weiss_roots(1.0, h=float("nan")), "h"),
-        (lambda: sm.curie_weiss_magnetization(-0.5), "temperature"),
-        (lambda: sm.curie_weiss_critical_magnetization(0.0), "beta"),
-        (lambda: sm.curie_weiss_critical_temperature(0.0), "J"),
-        (lambda: sm.curie_weiss_finite_size_magnetization(0.5, 0), "n"),
-        (lambda: sm.mixture_state(0, 0.5), "n"),
-        (lambda: sm.mixture_state(1, 0.0), "temperature"),
-        (lambda: sm.mixture_state(3, 0.5, n_patterns=2), "n_patterns"),
-        (lambda: sm.mean_field_solve(np.zeros(21), 0.5), "m"),
-        (lambda: sm.mean_field_solve([0.5], -1.0), "temperature"),
-        (lambda: sm.hopfield_free_energy([], 0.5), "m"),
-    ],
-)
-def test_bad_input_raises_named_value_error(call, match: str) -> None:
-    with pytest.raises(ValueError, match=match):
-        call()

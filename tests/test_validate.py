@@ -12,7 +12,15 @@ from hopfield import HopfieldInputError, HopfieldTypeError
 from hopfield._arrays import CastCache
 from hopfield._deprecation import renamed_arguments
 from hopfield._random import make_generator
-from hopfield._validate import as_input, check_bool, check_int, check_positive, check_seed
+from hopfield._validate import (
+    as_indices,
+    as_input,
+    check_bool,
+    check_entries,
+    check_int,
+    check_positive,
+    check_seed,
+)
 
 
 def test_error_hierarchy_is_also_the_builtin_users_expect() -> None:
@@ -165,3 +173,40 @@ def test_cast_cache_is_bounded_and_least_recently_used() -> None:
         cache.get(k, lambda k=k: make(k))
     assert len(cache) == 2
     assert made == ["a", "b", "c", "b"]  # "a" stayed (recently used), "b" was evicted by "c"
+
+
+def test_check_entries_names_the_interval_and_an_offending_entry() -> None:
+    x = torch.tensor([0.5, 0.0, 2.0])
+    assert check_entries(x, "temperature", low=0.0) is x
+    for bad, example in ((torch.tensor([0.5, -1.0]), "-1.0"), (torch.tensor([0.5, float("nan")]), "nan")):
+        with pytest.raises(
+            HopfieldInputError,
+            match=rf"temperature must have entries that are each a finite "
+            rf"number >= 0, got 1 other entries \(e.g. {example}\)",
+        ) as info:
+            check_entries(bad, "temperature", low=0.0)
+        assert info.value.argument == "temperature"
+    with pytest.raises(HopfieldInputError, match=r"each a finite number in \(0, 1\]"):
+        check_entries(torch.tensor([0.0]), "p", low=0.0, high=1.0, low_open=True)
+
+
+def test_as_indices_accepts_integers_and_refuses_the_rest() -> None:
+    assert as_indices(np.int64(2), "index", 3).tolist() == [2]
+    assert as_indices(np.array([0, 1]), "index", 3).tolist() == [0, 1]
+    assert as_indices(torch.tensor(1), "index", 3).dtype == torch.int64
+    for bad in (1.0, True, "1", None, np.array([0.5]), torch.tensor([True])):
+        with pytest.raises(HopfieldTypeError, match=r"index must be an integer index in \[0, 2\]"):
+            as_indices(bad, "index", 3)
+    for bad in (3, -1, 10**30, np.array([[1]]), np.array([], dtype=np.int64), [0, 5]):
+        with pytest.raises(HopfieldInputError, match=r"index must be an integer index in \[0, 2\]") as info:
+            as_indices(bad, "index", 3)
+        assert info.value.argument == "index"
+
+
+def test_numpy_scalars_and_zero_d_arrays_keep_their_rank() -> None:
+    """``np.ascontiguousarray`` makes 0-d input 1-d; the input rule must not (a rank-1 check would pass)."""
+    for x in (np.float64(0.5), np.array(0.5)):
+        t, _ = as_input(x, "x", ranks=(0, 1), shape="any", batch=False)
+        assert t.shape == ()
+        with pytest.raises(HopfieldInputError, match=r"x must have shape \(n,\), got shape \(\)"):
+            as_input(x, "x", ranks=(1,), shape="(n,)")

@@ -17,6 +17,7 @@ __all__ = [
     "HopfieldBudgetError",
     "HopfieldInputError",
     "HopfieldTypeError",
+    "StoreCorruptError",
     "input_error",
 ]
 
@@ -57,6 +58,14 @@ class HopfieldBudgetError(HopfieldInputError):
 
     ``argument`` names the budget (e.g. ``"max_evals"``) or the argument that asked for the
     impossible (e.g. ``"tol"``).
+    """
+
+
+class StoreCorruptError(HopfieldInputError):
+    """A file of an on-disk store is unreadable, truncated or fails its checksum.
+
+    ``argument`` is the path of the offending file, ``expected`` what the store's manifest says it
+    should be and ``received`` what was found; the message names all three.
     """
 
 

@@ -23,7 +23,9 @@ from hopfield._arrays import FLOAT_DTYPES, Output, is_numpy
 from hopfield._errors import HopfieldInputError, HopfieldTypeError, input_error
 
 __all__ = [
+    "as_indices",
     "as_input",
+    "as_integers",
     "as_patterns",
     "as_states",
     "check_binary",
@@ -32,6 +34,8 @@ __all__ = [
     "check_callable_output",
     "check_choice",
     "check_dim",
+    "check_dtype",
+    "check_entries",
     "check_finite",
     "check_int",
     "check_nonnegative",
@@ -41,6 +45,7 @@ __all__ = [
     "check_rank",
     "check_real",
     "check_seed",
+    "check_tensor",
     "describe",
     "refuse_unknown",
     "to_tensor",
@@ -69,6 +74,18 @@ def _real(value: object, name: str, expected: str) -> float:
         raise input_error(name, expected, describe(value)) from None
 
 
+def _interval(low: float, high: float, low_open: bool, high_open: bool) -> str:
+    """``"a finite number >= 0"``, ``"a finite number in (0, 1]"``, ...: the interval in words."""
+    lo, hi = "(" if low_open else "[", ")" if high_open else "]"
+    if math.isinf(low) and math.isinf(high):
+        return "a finite number"
+    if math.isinf(high):
+        return f"a finite number {'>' if low_open else '>='} {low:g}"
+    if math.isinf(low):
+        return f"a finite number {'<' if high_open else '<='} {high:g}"
+    return f"a finite number in {lo}{low:g}, {high:g}{hi}"
+
+
 def check_real(
     value: object,
     name: str,
@@ -79,15 +96,7 @@ def check_real(
     high_open: bool = False,
 ) -> float:
     """Return ``value`` as a finite float in the interval ``[low, high]`` (ends open on request)."""
-    lo, hi = "(" if low_open else "[", ")" if high_open else "]"
-    if math.isinf(low) and math.isinf(high):
-        expected = "a finite number"
-    elif math.isinf(high):
-        expected = f"a finite number {'>' if low_open else '>='} {low:g}"
-    elif math.isinf(low):
-        expected = f"a finite number {'<' if high_open else '<='} {high:g}"
-    else:
-        expected = f"a finite number in {lo}{low:g}, {high:g}{hi}"
+    expected = _interval(low, high, low_open, high_open)
     v = _real(value, name, expected)
     ok = math.isfinite(v) and (v > low if low_open else v >= low) and (v < high if high_open else v <= high)
     if not ok:
@@ -199,6 +208,37 @@ def check_dim(x: Tensor, name: str, dim: int, other: str) -> Tensor:
     return x
 
 
+def check_dtype(x: Tensor, name: str, dtypes: Iterable[torch.dtype], expected: str) -> Tensor:
+    """Raise a :class:`HopfieldTypeError` unless ``x.dtype`` is one of ``dtypes`` (``expected`` in words)."""
+    if x.dtype not in tuple(dtypes):
+        raise input_error(name, expected, f"dtype {x.dtype}", cls=HopfieldTypeError, verb="have")
+    return x
+
+
+def check_tensor(
+    x: object,
+    name: str,
+    *,
+    ranks: Iterable[int] = (1, 2),
+    shape: str = "(dim,) or (batch, dim)",
+    dim: int | None = None,
+    other: str = "patterns",
+) -> Tensor:
+    """A floating ``torch.Tensor`` of an accepted rank (and last dimension), returned as it is.
+
+    For the PyTorch layers (``hopfield.nn``): no conversion, no copy and no look at the values (a NaN
+    check costs a pass over the data and a device synchronization per call), so it is cheap and
+    traceable by ``torch.compile``/``torch.export``. Refuses NumPy arrays and integer or complex tensors.
+    """
+    if not isinstance(x, Tensor):
+        raise input_error(name, "a torch.Tensor", type(x).__name__, cls=HopfieldTypeError)
+    check_dtype(x, name, FLOAT_DTYPES, "a floating dtype (float16, bfloat16, float32 or float64)")
+    check_rank(x, name, ranks, shape)
+    if dim is not None:
+        check_dim(x, name, dim, other)
+    return x
+
+
 def check_binary(x: Tensor, name: str, *, zero_one: bool = False) -> Tensor:
     """Raise unless every entry of ``x`` is -1 or +1 (0 or 1 with ``zero_one``)."""
     lo = 0 if zero_one else -1
@@ -236,7 +276,7 @@ def _to_tensor(x: Any, name: str) -> tuple[Tensor, bool]:
         raise input_error(name, "a numeric array", f"dtype {arr.dtype}", cls=HopfieldTypeError)
     if np.issubdtype(arr.dtype, np.complexfloating):
         raise input_error(name, "a real array", f"dtype {arr.dtype}", cls=HopfieldTypeError)
-    return torch.from_numpy(np.ascontiguousarray(arr)), True
+    return torch.from_numpy(np.ascontiguousarray(arr).reshape(arr.shape)), True  # 0-d stays 0-d
 
 
 def as_input(
@@ -341,6 +381,19 @@ def as_input(
     return t.contiguous(), out
 
 
+def as_integers(x: Any, name: str, length: int) -> Tensor:
+    """Integer input (torch or NumPy integers, or a sequence of ints) as an int64 ``(length,)`` tensor.
+
+    Floating and bool dtypes are refused (an index must be exact: ``1e9 + 1`` is not a float32).
+    """
+    t, _ = _to_tensor(x, name)
+    if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
+        raise input_error(name, "an integer dtype", f"dtype {t.dtype}", cls=HopfieldTypeError, verb="have")
+    if tuple(t.shape) != (length,):
+        raise input_error(name, f"shape ({length},)", f"shape {tuple(t.shape)}", verb="have")
+    return t.to(torch.int64).contiguous()
+
+
 def _kind(kwargs: dict[str, Any]) -> None:
     if kwargs.pop("allow_int", False):
         kwargs.setdefault("kind", "any")
@@ -397,3 +450,53 @@ def refuse_unknown(options: dict[str, Any], valid: Iterable[str], what: str) -> 
                 expected=f"one of {', '.join(valid) or 'none'}",
                 received=key,
             )
+
+
+def check_entries(
+    x: Tensor,
+    name: str,
+    *,
+    low: float = -math.inf,
+    high: float = math.inf,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> Tensor:
+    """Raise unless every entry of the floating tensor ``x`` is finite and in ``[low, high]`` (ends open
+    on request): :func:`check_real` for each entry of an array (temperatures >= 0, magnetizations in
+    [-1, 1], ...)."""
+    ok = torch.isfinite(x) & (x > low if low_open else x >= low) & (x < high if high_open else x <= high)
+    if not bool(ok.all()):
+        bad = ~ok
+        example = x[bad].flatten()[0].item()
+        raise input_error(
+            name,
+            f"entries that are each {_interval(low, high, low_open, high_open)}",
+            f"{int(bad.sum())} other entries (e.g. {example!r})",
+            verb="have",
+        )
+    return x
+
+
+def as_indices(x: Any, name: str, size: int, *, other: str = "patterns") -> Tensor:
+    """Indices into ``size`` rows (of ``other``) as a 1-d ``int64`` tensor.
+
+    Accepts a Python or NumPy integer, or an integer NumPy array / torch tensor of rank 0 or 1; bools,
+    floats and strings are refused (:class:`HopfieldTypeError`), as are indices outside ``[0, size)``.
+    """
+    expected = f"an integer index in [0, {size - 1}] into {other}, or a 1-d integer array of them"
+    if isinstance(x, Integral) and not isinstance(x, (bool, np.bool_)):
+        if not 0 <= int(x) < size:
+            raise input_error(name, expected, int(x))
+        return torch.tensor([int(x)], dtype=torch.int64)
+    if not (isinstance(x, Tensor) or is_numpy(x)) or isinstance(x, (bool, np.bool_, np.generic)):
+        raise input_error(name, expected, describe(x), cls=HopfieldTypeError)
+    t, _ = _to_tensor(x, name)
+    if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
+        raise input_error(name, expected, f"dtype {t.dtype}", cls=HopfieldTypeError)
+    if t.ndim > 1 or t.numel() == 0:
+        raise input_error(name, expected, f"shape {tuple(t.shape)}")
+    t = t.reshape(-1).to(torch.int64)
+    bad = (t < 0) | (t >= size)
+    if bool(bad.any()):
+        raise input_error(name, expected, f"{int(bad.sum())} indices outside (e.g. {int(t[bad][0])})")
+    return t

@@ -30,6 +30,6 @@ def dense_family(patterns: Tensor, queries: Tensor, seed: int) -> list[DemoOutco
     outcomes = []
     for label, interaction, degree, beta in SETTINGS:
         net = DenseAssociativeMemory(stored, interaction, degree=degree, beta=beta)
-        res = net.retrieve(binary_queries, dynamics="async", max_sweeps=50, seed=seed)
+        res = net.retrieve(binary_queries, dynamics="async", max_steps=50, seed=seed)
         outcomes.append(DemoOutcome(label, stored, res.state))
     return outcomes

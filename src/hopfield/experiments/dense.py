@@ -26,6 +26,7 @@ from hopfield.classical import ClassicalHopfield
 from hopfield.dense import DenseAssociativeMemory
 from hopfield.experiments import Context, Report, experiment
 from hopfield.functional import dense as F
+from hopfield.functional.lse import default_chunk_size
 
 __all__ = [
     "double_factorial",
@@ -209,7 +210,7 @@ def one_step_success(
         b = min(n_queries - done, n)
         targets = _random_patterns(b, d, g)
         queries = data.flip(targets, rho, g)
-        chunk = max(1, F.default_chunk_size(b, n))
+        chunk = max(1, default_chunk_size(b, n))
 
         def chunks(targets: Tensor = targets, b: int = b, chunk: int = chunk) -> Any:
             yield targets
@@ -350,11 +351,23 @@ def exp_capacity(ctx: Context) -> Report:
 
 # ------------------------------------------------------------------------------------- versus classical
 def _versus_networks() -> dict[str, Any]:
+    """Retrieval by name: ``(patterns, noisy queries) -> final states``, async, fixed order, 30 sweeps."""
+
     def dense(interaction: str, degree: int = 3) -> Any:
-        return lambda x: DenseAssociativeMemory(x, interaction, degree=degree)
+        return lambda x, q: (
+            DenseAssociativeMemory(x, interaction, degree=degree)
+            .retrieve(q, dynamics="async", order="fixed", max_steps=30)
+            .state
+        )
+
+    def classical(x: Tensor, q: Tensor) -> Tensor:
+        state: Tensor = (
+            ClassicalHopfield(x, "hebb").retrieve(q, dynamics="async", order="fixed", max_steps=30).state
+        )
+        return state
 
     return {
-        "classical Hebb": lambda x: ClassicalHopfield(x, "hebb"),
+        "classical Hebb": classical,
         "dense poly n=2": dense("poly", 2),
         "dense poly n=3": dense("poly", 3),
         "dense poly n=4": dense("poly", 4),
@@ -387,10 +400,8 @@ def versus_classical(ctx: Context) -> Report:
         for name in sorted(active):
             ok = total = 0
             for x, q, noisy in data_sets:
-                net = nets[name](x)
-                limit = "max_steps" if isinstance(net, ClassicalHopfield) else "max_sweeps"
-                res = net.retrieve(noisy, dynamics="async", order="fixed", **{limit: 30})
-                ok += int((res.state == q).all(dim=-1).sum())
+                state = nets[name](x, noisy)
+                ok += int((state == q).all(dim=-1).sum())
                 total += q.shape[0]
             success[name].append((p, ok / total))
             if ok / total < 0.5:

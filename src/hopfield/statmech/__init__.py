@@ -3,6 +3,12 @@
 Seeds: 003 §2.2 (Curie-Weiss model, Hopfield model at low load, pure and mixture states). Beyond the
 seeds: the replica-symmetric equations of Amit, Gutfreund and Sompolinsky at finite load and the
 ``(alpha, T)`` phase diagram; Glauber simulation (the classical network's sampler) against the theory.
+
+Arguments that may be a number or an array (``m``, ``temperature``, ``beta``, temperature grids,
+overlap vectors) follow the input rule of ``docs/conventions.md``: a number gives a float; an array
+(float16, bfloat16, float32 or float64; NumPy, torch or a list) is computed in float64 and comes back in
+its form and dtype. Every positive finite temperature works (down to the ``T -> 0`` limit), every root
+search is bracketed and budgeted, and randomness comes only from ``seed`` (``None`` is random).
 """
 
 from hopfield.statmech._curie_weiss import (

@@ -13,6 +13,9 @@ A Hebbian network storing one pattern, with Glauber dynamics ``P(s_i = +1) = (1 
 and local field ``h_i = (1/d) x_i sum_{l != i} x_l s_l``, samples ``exp(-beta H)`` with
 ``H = -(1/2) sum_{i != j} J_ij s_i s_j``: the Curie-Weiss model with ``J = 1`` (``T_c = 1``, as 003
 Lemma 2.2.1 finds for the Hopfield model), not ``J = 2`` as 003 §2.2.1 states with ``H = -sum_{i,j}``.
+
+Arguments: ``J`` in ``(0, 1e300]`` and ``|h| <= 1e300`` (so that ``J + |h|`` is finite); ``beta`` and
+temperatures are any positive finite numbers (the low-temperature limit where ``1 / T`` overflows).
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.optimize import brentq
-from scipy.special import xlogy
+from scipy.special import gammaln, xlogy
 
-from hopfield._validate import check_nonnegative, check_positive
+from hopfield._validate import check_int, check_nonnegative, check_positive, check_real
+from hopfield.statmech._common import as_values, root
 
 __all__ = [
     "CurieWeissRoot",
@@ -38,20 +41,25 @@ __all__ = [
     "curie_weiss_roots",
 ]
 
+#: Largest coupling and field (so that ``J + |h|`` stays finite).
+MAX_COUPLING = 1e300
+#: Largest number of spins of :func:`curie_weiss_finite_size_magnetization` (a sum over n + 1 terms).
+MAX_SPINS = 10**7
 
-def _finite(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a finite number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    return value
+
+def _coupling(J: object) -> float:
+    return check_positive(J, "J", maximum=MAX_COUPLING)
+
+
+def _field(h: object) -> float:
+    return check_real(h, "h", low=-MAX_COUPLING, high=MAX_COUPLING)
 
 
 def curie_weiss_free_energy(m: Any, beta: float, J: float = 1.0, h: float = 0.0) -> Any:
     """Intensive free energy ``f(m)`` of the Curie-Weiss model in the thermodynamic limit (003 §2.2.1).
 
-    ``m`` is a number or an array with entries in [-1, 1]; returns a float or a NumPy array.
+    ``m`` is a number or an array (NumPy or torch) with entries in [-1, 1]; returns a float for a
+    number, else an array in ``m``'s form and dtype (computed in float64).
 
     Examples
     --------
@@ -59,14 +67,14 @@ def curie_weiss_free_energy(m: Any, beta: float, J: float = 1.0, h: float = 0.0)
     -0.346574
     """
     beta = check_positive(beta, "beta")
-    J = check_positive(J, "J")
-    h = _finite(h, "h")
-    arr = np.asarray(m, dtype=np.float64)
-    if not np.all(np.isfinite(arr)) or np.any(np.abs(arr) > 1):
-        raise ValueError(f"m must lie in [-1, 1], got values in [{arr.min()!r}, {arr.max()!r}]")
+    J = _coupling(J)
+    h = _field(h)
+    values = as_values(m, "m", low=-1.0, high=1.0)
+    arr = values.array
     ent = xlogy((1 + arr) / 2, (1 + arr) / 2) + xlogy((1 - arr) / 2, (1 - arr) / 2)
-    f = -J * arr**2 / 2 - h * arr + ent / beta
-    return float(f) if f.ndim == 0 else f
+    with np.errstate(over="ignore"):
+        f = -J * arr**2 / 2 - h * arr + ent / beta
+    return values.back(f)
 
 
 @dataclass(frozen=True)
@@ -88,9 +96,9 @@ class CurieWeissRoot:
 def curie_weiss_roots(beta: float, J: float = 1.0, h: float = 0.0) -> list[CurieWeissRoot]:
     """Every root of ``m = tanh(beta (J m + h))`` (003 eq. (2.8)), ascending, with its stability.
 
-    Solved in ``y = beta (J m + h)`` (``m = tanh y``) so that roots with ``m`` within ``1e-300`` of ±1
-    are still found: ``G(y) = y - beta (J tanh(y) + h)`` is monotone on the three intervals cut by
-    ``cosh^2 y = beta J``, and each holds at most one root.
+    Solved in ``x = J m + h`` (``m = tanh(beta x)``, ``|x| <= J + |h|``) so that roots with ``m`` within
+    rounding of ±1 are still found and no product ``beta J`` can overflow: ``G(x) = x - J tanh(beta x) - h``
+    is monotone on the three intervals cut by ``cosh^2(beta x) = beta J``, and each holds at most one root.
 
     Examples
     --------
@@ -100,88 +108,86 @@ def curie_weiss_roots(beta: float, J: float = 1.0, h: float = 0.0) -> list[Curie
     [True, False, True]
     """
     beta = check_positive(beta, "beta")
-    J = check_positive(J, "J")
-    h = _finite(h, "h")
+    J = _coupling(J)
+    h = _field(h)
 
-    def g(y: float) -> float:
-        return y - beta * (J * math.tanh(y) + h)
+    def g(x: float) -> float:
+        return x - J * math.tanh(beta * x) - h
 
-    span = beta * (J + abs(h)) + 1.0
+    span = J + abs(h)
     cuts = [-span, span]
-    if beta * J > 1:
-        ys = math.acosh(math.sqrt(beta * J))
-        cuts = [-span, -ys, ys, span]
-    ys_found: list[float] = []
+    if beta * J > 1:  # cosh^2(beta x) = beta J, without forming beta J
+        xs = math.acosh(math.sqrt(beta) * math.sqrt(J)) / beta
+        cuts = [-span, -xs, xs, span]
+    xs_found: list[float] = []
     for lo, hi in itertools.pairwise(cuts):
         glo, ghi = g(lo), g(hi)
         if glo == 0.0:
-            ys_found.append(lo)
-        elif glo * ghi < 0:
-            ys_found.append(brentq(g, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=500))
+            xs_found.append(lo)
+        elif (glo < 0) != (ghi < 0):  # signs, not the product (which underflows for tiny J)
+            xs_found.append(root(g, lo, hi, xtol=5e-324))
     if g(cuts[-1]) == 0.0:
-        ys_found.append(cuts[-1])
-    if h == 0.0 and beta * J > 1:  # the root y = 0 sits exactly on no cut: make it exact
-        ys_found = [0.0 if abs(y) < 1e-12 else y for y in ys_found]
-    ys_found = sorted(set(ys_found))
+        xs_found.append(cuts[-1])
+    if h == 0.0 and beta * J > 1:  # the root x = 0 sits exactly on no cut: make it exact
+        xs_found = [0.0 if abs(beta * x) < 1e-12 else x for x in xs_found]
     roots = []
-    for y in ys_found:
+    for x in sorted(set(xs_found)):
+        y = beta * x
         m = math.tanh(y)
         sech2 = 1.0 / math.cosh(y) ** 2 if abs(y) < 350 else 0.0
-        curv = -J + (math.inf if sech2 == 0 else 1.0 / (beta * sech2))
+        curv = -J + (math.inf if sech2 == 0 else (1.0 / beta) / sech2)
         roots.append((m, float(curie_weiss_free_energy(m, beta, J, h)), curv))
     fmin = min(r[1] for r in roots)
+    slack = 1e-12 * max(1.0, abs(fmin)) if math.isfinite(fmin) else 0.0  # fmin = -inf where T overflows
     # At h = 0, T = T_c the root m = 0 has f'' = 0 but f - f(0) ~ T m^4 / 12: still a minimum.
     critical = h == 0.0 and beta * J == 1.0
-    return [
-        CurieWeissRoot(m, f, c, c > 0 or (critical and m == 0.0), f <= fmin + 1e-12 * max(1.0, abs(fmin)))
-        for m, f, c in roots
-    ]
+    return [CurieWeissRoot(m, f, c, c > 0 or (critical and m == 0.0), f <= fmin + slack) for m, f, c in roots]
 
 
 def curie_weiss_critical_temperature(J: float = 1.0) -> float:
     """``T_c = J`` (003 §2.2.1): one root of eq. (2.8) at h = 0 above it, three below."""
-    return check_positive(J, "J")
+    return _coupling(J)
 
 
 def curie_weiss_magnetization(temperature: Any, J: float = 1.0, h: float = 0.0) -> Any:
     """Equilibrium magnetization ``m(T)``: the root of lowest free energy (the positive one at h = 0).
 
-    ``temperature`` is a number or an array of temperatures >= 0 (``T = 0`` gives ``sign`` of the
-    field, 1 at h = 0). Returns a float or a NumPy array.
+    ``temperature`` is a number or an array (NumPy or torch) of temperatures >= 0 (``T = 0``, and any
+    ``T`` whose inverse overflows, gives ``sign`` of the field, 1 at h = 0). Returns a float for a number,
+    else an array in the argument's form and dtype.
 
     Examples
     --------
     >>> round(curie_weiss_magnetization(0.5), 4), curie_weiss_magnetization(1.5)
     (0.9575, 0.0)
     """
-    J = check_positive(J, "J")
-    h = _finite(h, "h")
-    temps = np.asarray(temperature, dtype=np.float64)
-    if not np.all(np.isfinite(temps)) or np.any(temps < 0):
-        raise ValueError(f"temperature must be finite and >= 0, got {temperature!r}")
+    J = _coupling(J)
+    h = _field(h)
+    values = as_values(temperature, "temperature", low=0.0)
+    temps = values.array
     out = np.empty_like(temps)
     for k, t in np.ndenumerate(temps):
-        if t == 0:
+        beta = 1.0 / float(t) if t > 0 else math.inf
+        if math.isinf(beta):
             out[k] = 1.0 if h >= 0 else -1.0
             continue
-        best = [r for r in curie_weiss_roots(1.0 / t, J, h) if r.global_min]
+        best = [r for r in curie_weiss_roots(beta, J, h) if r.global_min]
         out[k] = max(r.m for r in best) if h >= 0 else min(r.m for r in best)
-    return float(out) if out.ndim == 0 else out
+    return values.back(out)
 
 
 def curie_weiss_critical_magnetization(beta: Any, J: float = 1.0) -> Any:
     """The near-critical law ``m ~ sqrt(3 (beta J - 1) / (beta J)^3)`` (003 §2.2.1); 0 for ``beta J <= 1``.
 
     The leading term of the expansion of ``m = tanh(beta J m)`` around ``T_c``: its relative error
-    vanishes linearly in ``beta J - 1``.
+    vanishes linearly in ``beta J - 1``. ``beta``: a positive number or an array (NumPy or torch) of
+    them; a float for a number, else an array in the argument's form and dtype.
     """
-    J = check_positive(J, "J")
-    b = np.asarray(beta, dtype=np.float64)
-    if not np.all(np.isfinite(b)) or np.any(b <= 0):
-        raise ValueError(f"beta must be positive and finite, got {beta!r}")
-    k = b * J
-    out = np.sqrt(np.clip(3 * (k - 1) / k**3, 0, None))
-    return float(out) if out.ndim == 0 else out
+    J = _coupling(J)
+    values = as_values(beta, "beta", low=0.0, low_open=True)
+    with np.errstate(over="ignore"):
+        inv = 1.0 / np.maximum(values.array * J, 1.0)  # 1/(beta J), 1 where beta J <= 1 (no overflow)
+    return values.back(np.sqrt(3.0 * inv * inv * (1.0 - inv)))
 
 
 def curie_weiss_finite_size_magnetization(temperature: float, n: int, J: float = 1.0) -> float:
@@ -190,17 +196,16 @@ def curie_weiss_finite_size_magnetization(temperature: float, n: int, J: float =
     ``P(m) ∝ binom(n, n (1+m)/2) exp(beta J n m^2 / 2)`` over ``m = -1, -1 + 2/n, ..., 1`` (the
     ``J_ii = 0`` constant drops out). This is what a finite simulation measures; it differs from
     :func:`curie_weiss_magnetization` by ``O(n^{-1/4})`` at ``T_c`` and ``O(n^{-1/2})`` above it.
+    ``n``: an integer in ``[1, 10**7]`` (the sum has ``n + 1`` terms); ``T = 0`` gives 1.
     """
-    from scipy.special import gammaln
-
     t = check_nonnegative(temperature, "temperature")
-    J = check_positive(J, "J")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be an integer >= 1, got {n!r}")
+    n = check_int(n, "n", minimum=1, maximum=MAX_SPINS)
+    J = _coupling(J)
+    coef = math.inf if t == 0 else J * n / (2 * t)
+    if math.isinf(coef):  # all weight on |m| = 1
+        return 1.0
     k = np.arange(n + 1)
     m = 2 * k / n - 1
-    if t == 0:
-        return 1.0
-    logw = gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1) + J * n * m**2 / (2 * t)
+    logw = gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1) + coef * m**2
     w = np.exp(logw - logw.max())
     return float((w * np.abs(m)).sum() / w.sum())

@@ -21,9 +21,14 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from hopfield._errors import input_error
 from hopfield._random import make_generator
 from hopfield._validate import check_int
 from hopfield.functional import classical as cd
+from hopfield.statmech._common import as_values
+
+#: Largest dimension and number of chains (torch sizes are 64-bit; memory ends much earlier).
+MAX_SIZE = 2**31 - 1
 
 __all__ = ["GlauberMagnetization", "glauber_magnetization"]
 
@@ -48,22 +53,26 @@ def _overlaps(
         patterns=x,
         record=True,
     )
-    return trace.overlaps[burn_in:, :, 0].T.to(torch.float64)
+    overlaps = trace.overlaps
+    if overlaps is None:  # record=True keeps them; a sampler that did not is a bug, not bad input
+        raise RuntimeError("the Glauber sampler returned no overlaps")
+    return overlaps[burn_in:, :, 0].T.to(torch.float64)
 
 
 @dataclass(frozen=True)
 class GlauberMagnetization:
-    """Result of :func:`glauber_magnetization`, arrays over ``temperatures``.
+    """Result of :func:`glauber_magnetization`, arrays over ``temperatures`` (in their form and dtype:
+    NumPy for a number, a list or NumPy, a tensor for a tensor).
 
     ``m``: signed Mattis overlap averaged over chains (started at the pattern) and over the sweeps after
     burn-in; ``m_abs``: the same for ``|m|`` (what the finite-size Curie-Weiss law predicts at and above
-    T_c); ``stderr``: standard error of ``m`` over chains.
+    T_c); ``stderr``: standard error of ``m`` over chains (NaN for one chain).
     """
 
-    temperatures: np.ndarray
-    m: np.ndarray
-    m_abs: np.ndarray
-    stderr: np.ndarray
+    temperatures: Any
+    m: Any
+    m_abs: Any
+    stderr: Any
     dim: int
 
 
@@ -74,23 +83,36 @@ def glauber_magnetization(
     n_chains: int = 32,
     n_sweeps: int = 60,
     burn_in: int = 20,
-    seed: int | torch.Generator | None = 0,
+    seed: int | torch.Generator | None = None,
 ) -> GlauberMagnetization:
     """Simulate the one-pattern Hebbian network with Glauber dynamics at each temperature.
 
     A random ±1 pattern of length ``dim`` is stored; ``n_chains`` chains start at it. Compare ``m`` with
     :func:`hopfield.statmech.curie_weiss_magnetization` (thermodynamic limit) and ``m_abs`` with
     :func:`hopfield.statmech.curie_weiss_finite_size_magnetization`.
+
+    Parameters
+    ----------
+    temperatures:
+        A positive number or a 1-d array (NumPy, torch or a list) of them.
+    dim, n_chains:
+        Pattern length (>= 2) and number of chains (>= 1).
+    n_sweeps, burn_in:
+        Sweeps per chain and how many of them to discard (``0 <= burn_in < n_sweeps``).
+    seed:
+        An integer in ``[0, 2**64)`` or a ``torch.Generator``; ``None`` draws a random one (the result
+        then differs between calls unless torch's global generator was seeded).
     """
-    temps = np.atleast_1d(np.asarray(temperatures, dtype=np.float64))
-    if temps.ndim != 1 or np.any(~np.isfinite(temps)) or np.any(temps <= 0):
-        raise ValueError(f"temperatures must be positive finite numbers, got {temperatures!r}")
-    d = check_int(dim, "dim", minimum=2)
-    n_chains = check_int(n_chains, "n_chains")
+    values = as_values(
+        temperatures, "temperatures", low=0.0, low_open=True, ranks=(0, 1), shape="(n_temperatures,)"
+    )
+    temps = np.atleast_1d(values.array)
+    d = check_int(dim, "dim", minimum=2, maximum=MAX_SIZE)
+    n_chains = check_int(n_chains, "n_chains", maximum=MAX_SIZE)
     n_sweeps = check_int(n_sweeps, "n_sweeps")
     burn_in = check_int(burn_in, "burn_in", minimum=0)
     if burn_in >= n_sweeps:
-        raise ValueError(f"burn_in must be < n_sweeps = {n_sweeps}, got {burn_in}")
+        raise input_error("burn_in", f"an integer < n_sweeps = {n_sweeps}", burn_in)
     g = make_generator(seed)
     pattern = torch.where(torch.rand(d, generator=g) < 0.5, -1.0, 1.0)
     m, m_abs, err = (np.empty_like(temps) for _ in range(3))
@@ -100,4 +122,5 @@ def glauber_magnetization(
         m[k] = float(per_chain.mean())
         m_abs[k] = float(ov.abs().mean())
         err[k] = float(per_chain.std()) / math.sqrt(n_chains) if n_chains > 1 else math.nan
-    return GlauberMagnetization(temps, m, m_abs, err, d)
+    back = values.back_1d
+    return GlauberMagnetization(back(temps), back(m), back(m_abs), back(err), d)

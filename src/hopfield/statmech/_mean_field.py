@@ -9,6 +9,9 @@ stationary where ``m = E_x[x tanh(beta m . x)]`` (eq. (2.10)), with Hessian (003
 (Lemma 2.2.2) has three Hessian eigenvalues: along ``(1, ..., 1)``, across the mixture (multiplicity
 ``n - 1``) and outside it (multiplicity ``P - n``). Pure states (n = 1) are minima for ``T < 1``;
 odd mixtures are minima below their own critical temperature (0.461 for n = 3); even mixtures never.
+
+Written with ``x / T`` (``T > 0``), so every positive finite temperature works: where ``1/T`` overflows,
+Hessian eigenvalues come back as ``-inf`` (their true value is below the float range), never NaN.
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.optimize import brentq
-from scipy.special import comb
+import torch
+from scipy.special import gammaln
 
-from hopfield._validate import check_int, check_positive
+from hopfield._errors import input_error
+from hopfield._validate import as_input, check_entries, check_int, check_positive
+from hopfield.statmech._common import root, sech2, t_logcosh
 
 __all__ = [
     "MeanFieldState",
@@ -33,22 +38,17 @@ __all__ = [
     "mixture_state",
 ]
 
-
-def _logcosh(a: np.ndarray) -> np.ndarray:
-    a = np.abs(a)
-    return a + np.log1p(np.exp(-2 * a)) - math.log(2.0)
-
-
-def _sech2(a: np.ndarray) -> np.ndarray:
-    e = np.exp(-2 * np.abs(a))
-    return 4 * e / (1 + e) ** 2
+#: Largest mixture size (the expectations are sums over its n + 1 values).
+MAX_MIXTURE = 10**6
+#: Largest number of overlaps of the exact expectations (sums over all 2^P sign vectors).
+MAX_OVERLAPS = 20
 
 
 def _mixture_table(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``z = sum_{nu <= n} x_nu`` over its n + 1 values, their probabilities and ``E[x1 x2 | z]``."""
     k = np.arange(n + 1)
     z = (2 * k - n).astype(np.float64)
-    w = comb(n, k) / 2.0**n
+    w = np.exp(gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1) - n * math.log(2.0))  # binom(n,k)/2^n
     pair = (z**2 - n) / (n * (n - 1)) if n > 1 else np.zeros_like(z)
     return z, w, pair
 
@@ -80,19 +80,29 @@ class MixtureState:
     stable: bool
 
 
-def _mixture_m(n: int, beta: float) -> float:
+def _mixture_m(n: int, t: float) -> float:
     z, w, _ = _mixture_table(n)
 
     def g(m: float) -> float:
-        return m - float(np.sum(w * z * np.tanh(beta * m * z))) / n
+        with np.errstate(over="ignore"):
+            return m - float(np.sum(w * z * np.tanh(m * z / t))) / n
 
-    if beta <= 1.0:
+    if t >= 1.0:
         return 0.0
     hi = float(np.sum(w * np.abs(z))) / n  # E|z| / n bounds the right-hand side
     lo = hi * 1e-12
-    if g(lo) >= 0:  # the root is below lo: beta within rounding of 1
+    if g(lo) >= 0:  # the root is below lo: T within rounding of 1
         return 0.0
-    return brentq(g, lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps)
+    return root(g, lo, hi, xtol=1e-15)
+
+
+def _mixture_n_patterns(n: int, n_patterns: object) -> int:
+    if n_patterns is None:
+        return n + 1
+    big_p = check_int(n_patterns, "n_patterns")
+    if big_p < n:
+        raise input_error("n_patterns", f"an integer >= n = {n}", big_p)
+    return big_p
 
 
 def mixture_state(n: int, temperature: float, n_patterns: int | None = None) -> MixtureState:
@@ -101,7 +111,7 @@ def mixture_state(n: int, temperature: float, n_patterns: int | None = None) -> 
     Parameters
     ----------
     n:
-        Number of mixed patterns (1 = pure state).
+        Number of mixed patterns (1 = pure state), an integer in ``[1, 10**6]``.
     temperature:
         ``T = 1 / beta > 0``.
     n_patterns:
@@ -115,23 +125,21 @@ def mixture_state(n: int, temperature: float, n_patterns: int | None = None) -> 
     >>> mixture_state(2, 0.3).stable, mixture_state(3, 0.4).stable, mixture_state(3, 0.5).stable
     (False, True, False)
     """
-    n = check_int(n, "n")
+    n = check_int(n, "n", maximum=MAX_MIXTURE)
     t = check_positive(temperature, "temperature")
-    big_p = n + 1 if n_patterns is None else check_int(n_patterns, "n_patterns")
-    if big_p < n:
-        raise ValueError(f"n_patterns must be >= n = {n}, got {big_p}")
-    beta = 1.0 / t
-    m = _mixture_m(n, beta)
+    big_p = _mixture_n_patterns(n, n_patterns)
+    m = _mixture_m(n, t)
     z, w, pair = _mixture_table(n)
-    s2 = _sech2(beta * m * z)
-    a = 1.0 - beta * float(np.sum(w * s2))
-    b = -beta * float(np.sum(w * pair * s2))
-    eig = {"parallel": a + (n - 1) * b}
-    if n > 1:
-        eig["transverse"] = a - b
-    if big_p > n:
-        eig["outside"] = a
-    f = n * m * m / 2 - float(np.sum(w * _logcosh(beta * m * z))) / beta - t * math.log(2.0)
+    with np.errstate(over="ignore"):
+        s2 = sech2(m * z / t)
+        # Hessian I - beta E[sech^2 x x^T] on the three invariant subspaces; each coefficient is formed
+        # before dividing by T so that a zero z (sech^2 = 1) cannot give inf - inf
+        eig = {"parallel": 1.0 - float(np.sum(w * s2 * z * z)) / n / t}
+        if n > 1:
+            eig["transverse"] = 1.0 - float(np.sum(w * s2 * (1.0 - pair))) / t
+        if big_p > n:
+            eig["outside"] = 1.0 - float(np.sum(w * s2)) / t
+    f = n * m * m / 2 - float(np.sum(w * t_logcosh(m * z, t))) - t * math.log(2.0)
     return MixtureState(n, t, m, f, eig, all(v > 0 for v in eig.values()))
 
 
@@ -142,7 +150,8 @@ def mixture_critical_temperature(n: int, n_patterns: int | None = None) -> float
     a minimum if n is odd [below its critical temperature], not a minimum if n is even"). Found by a
     scan of ``T`` in (0.01, 1) and bisection on the smallest Hessian eigenvalue.
     """
-    n = check_int(n, "n")
+    n = check_int(n, "n", maximum=MAX_MIXTURE)
+    _mixture_n_patterns(n, n_patterns)
     if n == 1:
         return 1.0
 
@@ -156,38 +165,59 @@ def mixture_critical_temperature(n: int, n_patterns: int | None = None) -> float
     last = int(np.flatnonzero(vals > 0).max())
     if last == len(temps) - 1:
         return float(temps[-1])
-    return brentq(lam, temps[last], temps[last + 1], xtol=1e-12)
+    return root(lam, float(temps[last]), float(temps[last + 1]), xtol=1e-12)
 
 
-def hopfield_free_energy(m: Any, temperature: float) -> float:
-    """Low-load quenched free energy (003 Theorem 2.3, eq. (2.9)) at overlaps ``m`` of length P <= 20."""
-    t = check_positive(temperature, "temperature")
-    mv = _overlaps(m)
-    xs = _cube(mv.size)
-    return float(0.5 * mv @ mv - t * np.mean(_logcosh(xs @ mv / t)) - t * math.log(2.0))
+def _overlaps(m: Any, name: str) -> tuple[np.ndarray, Any]:
+    """Overlaps ``(P,)``, ``1 <= P <= 20``, each in [-1, 1]: float64 NumPy, and the input's form."""
+    t, out = as_input(
+        m, name, ranks=(1,), shape=f"(n_patterns,) with 1 to {MAX_OVERLAPS} entries", batch=False
+    )
+    if t.shape[0] > MAX_OVERLAPS:
+        raise input_error(
+            name,
+            f"shape (n_patterns,) with 1 to {MAX_OVERLAPS} entries",
+            f"shape {tuple(t.shape)}",
+            verb="have",
+        )
+    check_entries(t, name, low=-1.0, high=1.0)
+    return t.detach().to(device="cpu", dtype=torch.float64).numpy(), (out, t.device)
 
 
-def _overlaps(m: Any) -> np.ndarray:
-    mv = np.asarray(m, dtype=np.float64).reshape(-1)
-    if mv.size == 0 or mv.size > 20:
-        raise ValueError(f"m must hold 1 to 20 overlaps (one per pattern), got {mv.size}")
-    if not np.all(np.isfinite(mv)):
-        raise ValueError("m must contain only finite values")
-    return mv
+def _back(form: Any, a: np.ndarray) -> Any:
+    out, device = form
+    return out(torch.from_numpy(np.ascontiguousarray(a)).to(device), batch_axis=False)
 
 
 def _cube(p: int) -> np.ndarray:
     return np.array(list(itertools.product((-1.0, 1.0), repeat=p)))
 
 
+def _free_energy(mv: np.ndarray, t: float) -> float:
+    xs = _cube(mv.size)
+    return float(0.5 * mv @ mv - np.mean(t_logcosh(xs @ mv, t)) - t * math.log(2.0))
+
+
+def hopfield_free_energy(m: Any, temperature: float) -> float:
+    """Low-load quenched free energy (003 Theorem 2.3, eq. (2.9)) at overlaps ``m``.
+
+    ``m``: ``(P,)`` overlaps in [-1, 1], ``1 <= P <= 20`` (the expectation is exact, over all ``2^P``
+    sign vectors), a floating array (NumPy, torch or a list); ``temperature > 0``.
+    """
+    t = check_positive(temperature, "temperature")
+    mv, _ = _overlaps(m, "m")
+    return _free_energy(mv, t)
+
+
 @dataclass(frozen=True)
 class MeanFieldState:
     """Result of :func:`mean_field_solve`: a solution ``m`` of eq. (2.10), its free energy (2.9), the
-    Hessian eigenvalues (ascending), ``stable`` (all positive), ``converged`` and ``iterations``."""
+    Hessian eigenvalues (ascending), ``stable`` (all positive), ``converged`` and ``iterations``.
+    ``m`` and ``eigenvalues`` come in the form and dtype of ``m0``."""
 
-    m: np.ndarray
+    m: Any
     free_energy: float
-    eigenvalues: np.ndarray
+    eigenvalues: Any
     stable: bool
     converged: bool
     iterations: int
@@ -198,23 +228,26 @@ def mean_field_solve(
 ) -> MeanFieldState:
     """Solve ``m = E_x[x tanh(beta m . x)]`` (003 eq. (2.10)) by Newton's method from ``m0``.
 
-    The expectation is exact, over all ``2^P`` sign vectors (``P = len(m0) <= 20``). The Newton matrix is
-    the Hessian ``I - beta E[sech^2(beta m . x) x x^T]`` (Lemma 2.2.3); a step that does not lower the
-    residual is halved.
+    The expectation is exact, over all ``2^P`` sign vectors (``m0``: ``(P,)`` overlaps in [-1, 1],
+    ``P <= 20``). The Newton matrix is the Hessian ``I - beta E[sech^2(beta m . x) x x^T]``
+    (Lemma 2.2.3); a step that does not lower the residual is halved (down to ``1e-6``). At most
+    ``max_iter`` steps: ``converged`` says whether the largest residual reached ``tol``.
     """
     t = check_positive(temperature, "temperature")
-    check_positive(tol, "tol")
+    tol = check_positive(tol, "tol")
     max_iter = check_int(max_iter, "max_iter")
-    beta = 1.0 / t
-    m = _overlaps(m0).copy()
+    mv, form = _overlaps(m0, "m0")
+    m = mv.copy()
     xs = _cube(m.size)
 
     def resid(v: np.ndarray) -> np.ndarray:
-        return v - np.mean(xs * np.tanh(beta * xs @ v)[:, None], axis=0)
+        with np.errstate(over="ignore"):
+            return np.asarray(v - np.mean(xs * np.tanh(xs @ v / t)[:, None], axis=0))
 
-    def hess(v: np.ndarray) -> np.ndarray:
-        s2 = _sech2(beta * xs @ v)
-        return np.eye(v.size) - beta * (xs * s2[:, None]).T @ xs / xs.shape[0]
+    def curvature(v: np.ndarray) -> np.ndarray:  # E[sech^2(m . x / T) x x^T]: the Hessian is I - this / T
+        with np.errstate(over="ignore"):
+            s2 = sech2(xs @ v / t)
+        return np.asarray((xs * s2[:, None]).T @ xs / xs.shape[0])
 
     r = resid(m)
     converged, k = bool(np.abs(r).max() <= tol), 0
@@ -222,9 +255,15 @@ def mean_field_solve(
         if converged:
             k -= 1
             break
-        try:
-            step = np.linalg.solve(hess(m), r)
-        except np.linalg.LinAlgError:
+        with np.errstate(over="ignore"):
+            hess = np.eye(m.size) - curvature(m) / t
+        step = r
+        if np.all(np.isfinite(hess)):
+            try:
+                step = np.linalg.solve(hess, r)
+            except np.linalg.LinAlgError:
+                step = r
+        if not np.all(np.isfinite(step)):
             step = r
         scale = 1.0
         while True:
@@ -235,6 +274,8 @@ def mean_field_solve(
             scale /= 2
         m, r = cand, rc
         converged = bool(np.abs(r).max() <= tol)
-    eig = np.linalg.eigvalsh(hess(m))
-    f = hopfield_free_energy(m, t)
-    return MeanFieldState(m, f, eig, bool(eig.min() > 0), converged, k)
+    with np.errstate(over="ignore"):
+        eig = np.sort(1.0 - np.linalg.eigvalsh(curvature(m)) / t)
+    return MeanFieldState(
+        _back(form, m), _free_energy(m, t), _back(form, eig), bool(eig.min() > 0), converged, k
+    )

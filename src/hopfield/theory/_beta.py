@@ -11,6 +11,9 @@ condition holds for ``beta <= beta_-`` and ``beta >= beta_+`` with ``u_-< 1 < u_
 ``u_- = -W_0(-e^{-a})`` and ``u_+ = -W_{-1}(-e^{-a})``. The seed's fixed-point iteration
 ``u_{k+1} = a + ln u_k`` from ``u_0 = 2 a`` converges to ``u_+`` (its derivative ``1/u`` is below 1
 there); ``u_{k+1} = exp(u_k - a)`` from ``u_0 = 0`` converges to ``u_-``.
+
+Everything is computed from logarithms (``a``) and from patterns divided by a power of two (exact), so
+any finite input works; a ``beta`` beyond the float range comes back as ``inf``.
 """
 
 from __future__ import annotations
@@ -19,20 +22,28 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from scipy.special import lambertw
-
+from hopfield._errors import input_error
 from hopfield._validate import check_int, check_positive
-from hopfield.theory._separation import _patterns, max_norm, separation
+from hopfield.functional import modern as F
+from hopfield.theory._inputs import patterns64, pow2_scale, row_norms
+from hopfield.theory._numeric import check_count, ln, u_roots
 
-__all__ = ["BetaSelection", "select_beta", "select_beta_from"]
+__all__ = ["BetaSelection", "scaled_margin", "select_beta", "select_beta_from"]
 
-# Beyond this a, exp(-a) underflows in float64; Newton on u - ln u = a replaces Lambert W there.
-_LAMBERT_MAX_A = 700.0
+
+def scaled_margin(beta: float, delta: float, n: int, m: float) -> float:
+    """``beta`` times the margin of condition (289) of 004 for a pattern of separation ``delta``:
+    ``beta Delta - 2/N - ln(2 (N - 1) N beta M^2)`` (>= 0 where the condition holds).
+
+    Multiplied by ``beta`` so that no term overflows against another (no ``inf - inf``).
+    """
+    log_term = math.log(2.0 * n) + math.log(n - 1.0) + math.log(beta) + 2.0 * ln(m) if n > 1 else -math.inf
+    return beta * delta - 2.0 / n - log_term
 
 
 @dataclass(frozen=True)
 class BetaSelection:
-    """Result of :func:`select_beta_from`.
+    """Result of :func:`select_beta_from` and :func:`select_beta`.
 
     Attributes
     ----------
@@ -43,13 +54,16 @@ class BetaSelection:
         condition holds for every beta: ``beta_plus = 0`` and ``beta_minus = inf``.
     beta_plus_iteration, beta_minus_iteration:
         The same two values by the seed's fixed-point iteration (003 §4.4); they agree with the
-        Lambert W values to ``tol``.
+        Lambert W values to ``tol`` when ``converged``.
     iterations:
         Fixed-point iterations used for ``beta_plus_iteration``.
     a:
         ``2/N + ln(2 (N - 1) N M^2 / Delta_min)``.
     delta_min, max_norm, n_patterns:
         The inputs.
+    converged:
+        Whether both fixed-point iterations met ``tol`` within ``max_iter`` steps (they slow down as
+        ``a -> 1``, where the two roots meet).
     """
 
     beta_plus: float
@@ -61,6 +75,7 @@ class BetaSelection:
     delta_min: float
     max_norm: float
     n_patterns: int
+    converged: bool = True
 
     @property
     def always_holds(self) -> bool:
@@ -70,48 +85,61 @@ class BetaSelection:
     def margin(self, beta: float) -> float:
         """``Delta_min - 2/(beta N) - ln(2 (N-1) N beta M^2)/beta``: >= 0 where the condition holds."""
         beta = check_positive(beta, "beta")
-        n, m = self.n_patterns, self.max_norm
-        return self.delta_min - 2.0 / (beta * n) - math.log(2.0 * (n - 1) * n * beta * m * m) / beta
+        return scaled_margin(beta, self.delta_min, self.n_patterns, self.max_norm) / beta
 
     def holds(self, beta: float) -> bool:
         """Whether ``beta`` satisfies the separation condition (up to rounding at the two roots)."""
-        return self.margin(beta) >= -1e-12 * max(1.0, self.delta_min)
+        beta = check_positive(beta, "beta")
+        slack = _HOLDS_RTOL * max(1.0, self.delta_min) * beta
+        return scaled_margin(beta, self.delta_min, self.n_patterns, self.max_norm) >= -slack
 
 
-def _newton_u(a: float, u: float) -> float:
-    for _ in range(100):
-        step = (u - math.log(u) - a) / (1.0 - 1.0 / u)
-        u -= step
-        if abs(step) <= 1e-15 * u:
-            break
-    return u
+#: Relative slack of :meth:`BetaSelection.holds` at the two roots (float64 rounding of the margin).
+_HOLDS_RTOL = 1e-12
 
 
-def _roots_lambert(a: float) -> tuple[float, float]:
-    if a > _LAMBERT_MAX_A:  # exp(-a) underflows: u_- = e^{-a} to all digits, u_+ by Newton
-        return math.exp(-a), _newton_u(a, a + math.log(a))
-    z = -math.exp(-a)
-    u_minus = -float(lambertw(z, 0).real)
-    u_plus = -float(lambertw(z, -1).real)
-    return u_minus, u_plus
-
-
-def _roots_iteration(a: float, tol: float, max_iter: int) -> tuple[float, float, int]:
-    u, k = 2.0 * a, 0  # the seed's start (003 §4.4)
+def _roots_iteration(a: float, tol: float, max_iter: int) -> tuple[float, float, int, bool]:
+    u, k, done_plus = 2.0 * a, 0, False  # the seed's start (003 §4.4)
     for k in range(1, max_iter + 1):  # noqa: B007
         new = a + math.log(u)
-        done = abs(new - u) <= tol * new
+        done_plus = abs(new - u) <= tol * new
         u = new
-        if done:
+        if done_plus:
             break
-    v = 0.0
+    v, done_minus = 0.0, False
     for _ in range(max_iter):
         new = math.exp(v - a)
-        done = abs(new - v) <= tol * new
+        done_minus = abs(new - v) <= tol * new
         v = new
-        if done:
+        if done_minus:
             break
-    return v, u, k
+    return v, u, k, done_plus and done_minus
+
+
+def _selection(delta: float, m: float, n: int, tol: float, max_iter: int, scale: float) -> BetaSelection:
+    """Both roots for ``Delta_min = delta scale^2`` and ``M = m scale`` (``scale`` a power of two)."""
+    a = 2.0 / n + math.log(2.0 * n) + math.log(n - 1.0) + 2.0 * math.log(m) - math.log(delta)
+    true_delta, true_m = delta * scale * scale, m * scale
+    if a <= 1.0:
+        return BetaSelection(0.0, math.inf, 0.0, math.inf, 0, a, true_delta, true_m, n)
+    u_minus, u_plus = u_roots(a)
+    v_minus, v_plus, k, converged = _roots_iteration(a, tol, max_iter)
+
+    def beta(u: float) -> float:
+        return u / delta / scale / scale
+
+    return BetaSelection(
+        beta_plus=beta(u_plus),
+        beta_minus=beta(u_minus),
+        beta_plus_iteration=beta(v_plus),
+        beta_minus_iteration=beta(v_minus),
+        iterations=k,
+        a=a,
+        delta_min=true_delta,
+        max_norm=true_m,
+        n_patterns=n,
+        converged=converged,
+    )
 
 
 def select_beta_from(
@@ -131,9 +159,10 @@ def select_beta_from(
     max_norm:
         ``M``, the largest pattern norm (> 0).
     n_patterns:
-        ``N >= 2``.
+        ``N``, an integer in ``[2, 2**53]``.
     tol, max_iter:
-        Relative stopping tolerance and iteration cap of the fixed-point iteration.
+        Relative stopping tolerance (in (0, 1)) and iteration budget of the fixed-point iteration
+        (``converged`` says whether it was met).
 
     Returns
     -------
@@ -148,38 +177,31 @@ def select_beta_from(
     """
     delta_min = check_positive(delta_min, "delta_min")
     m = check_positive(max_norm, "max_norm")
-    n = check_int(n_patterns, "n_patterns", minimum=2)
-    check_positive(tol, "tol")
+    n = check_count(n_patterns, "n_patterns", minimum=2)
+    tol = check_positive(tol, "tol", maximum=0.5)
     max_iter = check_int(max_iter, "max_iter")
-    a = 2.0 / n + math.log(2.0 * (n - 1) * n * m * m / delta_min)
-    if a <= 1.0:
-        return BetaSelection(0.0, math.inf, 0.0, math.inf, 0, a, delta_min, m, n)
-    u_minus, u_plus = _roots_lambert(a)
-    v_minus, v_plus, k = _roots_iteration(a, tol, max_iter)
-    return BetaSelection(
-        beta_plus=u_plus / delta_min,
-        beta_minus=u_minus / delta_min,
-        beta_plus_iteration=v_plus / delta_min,
-        beta_minus_iteration=v_minus / delta_min,
-        iterations=k,
-        a=a,
-        delta_min=delta_min,
-        max_norm=m,
-        n_patterns=n,
-    )
+    return _selection(delta_min, m, n, tol, max_iter, 1.0)
 
 
-def select_beta(patterns: Any, **kwargs: Any) -> BetaSelection:
+def select_beta(patterns: Any, *, tol: float = 1e-14, max_iter: int = 10_000) -> BetaSelection:
     """:func:`select_beta_from` with ``Delta_min``, ``M`` and ``N`` computed from ``patterns`` (N >= 2).
 
-    Raises ``ValueError`` if some pattern is not separated (``Delta_min <= 0``): then no beta gives every
-    pattern its own fixed point.
+    ``patterns``: ``(N, d)``, a floating dtype (torch or NumPy), computed in float64 after an exact
+    rescaling by a power of two (so float32 patterns of norm ``1e30`` work). Raises
+    :class:`~hopfield.HopfieldInputError` naming ``patterns`` if some pattern is not separated
+    (``Delta_min <= 0``): then no beta gives every pattern its own fixed point.
     """
-    x = _patterns(patterns, min_rows=2, why=" to define a separation")
-    delta = float(separation(x).min())
+    x = patterns64(patterns, min_rows=2, bounded=False, why=" to define a separation")
+    tol = check_positive(tol, "tol", maximum=0.5)
+    max_iter = check_int(max_iter, "max_iter")
+    s = pow2_scale(x.t)
+    y = x.t / s
+    delta = float(F.separation(y).min())
     if delta <= 0:
-        raise ValueError(
-            f"patterns must be separated (Delta_min > 0, eq. (286) of 004) to select beta, got "
-            f"Delta_min = {delta!r}"
+        raise input_error(
+            "patterns",
+            "separated (Delta_min > 0, eq. (286) of 004) to select beta",
+            f"Delta_min = {delta * s * s!r}",
+            verb="be",
         )
-    return select_beta_from(delta, max_norm(x), x.shape[0], **kwargs)
+    return _selection(delta, float(row_norms(y).amax()), int(x.t.shape[0]), tol, max_iter, s)

@@ -1,7 +1,12 @@
-"""Storage capacity: Theorems B5, B6, B7 and B10 of 004, and the classical references of §B4.1.2.
+"""Storage capacity: Theorems B5, B6 and B10 of 004, and the classical references of §B4.1.2.
 
 Random patterns lie uniformly on the sphere of radius ``M = K sqrt(d - 1)``; with probability ``1 - p``
 at least ``N = sqrt(p) c^{(d-1)/4}`` of them are stored (Definition B4), for the base ``c`` below.
+Theorem B7 is in :mod:`hopfield.theory._b7`.
+
+The formulas are evaluated from logarithms, so every positive finite argument works: a count beyond
+the float range comes back as ``inf`` (with its logarithm where the result has a field for it).
+Dimensions are integers up to ``2**53``.
 """
 
 from __future__ import annotations
@@ -9,21 +14,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy.special import lambertw
-
-from hopfield._validate import check_int, check_nonnegative, check_positive, check_probability
+from hopfield._errors import input_error
+from hopfield._validate import check_positive, check_probability, check_real
+from hopfield.theory._numeric import check_count, exp_or_inf, u_roots, w0_exp
 
 __all__ = [
     "CapacityB5",
     "DimensionB6",
     "capacity_b5",
-    "capacity_b7",
-    "capacity_b7_best",
     "classical_capacity",
     "dense_capacity",
     "dense_capacity_alpha",
     "dimension_b6",
-    "min_dimension_b7",
 ]
 
 #: The omega constant W_0(1) (004 eq. (343)).
@@ -43,9 +45,12 @@ class CapacityB5:
     c_corollary:
         The Lambert-free lower bound of Corollary 1 (eq. (338)).
     n_patterns:
-        ``sqrt(p) c^{(d-1)/4}`` (eq. (324)): the number of random patterns stored with probability 1 - p.
+        ``sqrt(p) c^{(d-1)/4}`` (eq. (324)): the number of random patterns stored with probability 1 - p
+        (``inf`` beyond the float range).
     valid:
         Whether the assumption ``c >= (2 / sqrt(p))^{4/(d-1)}`` (eq. (323)) holds.
+    log_n_patterns:
+        ``ln n_patterns``, finite where ``n_patterns`` overflows.
     """
 
     a: float
@@ -54,6 +59,7 @@ class CapacityB5:
     c_corollary: float
     n_patterns: float
     valid: bool
+    log_n_patterns: float = math.nan
 
 
 def capacity_b5(beta: float, K: float, d: int, p: float) -> CapacityB5:
@@ -66,9 +72,12 @@ def capacity_b5(beta: float, K: float, d: int, p: float) -> CapacityB5:
     K:
         Radius factor, ``M = K sqrt(d - 1)`` (> 0).
     d:
-        Dimension, an integer >= 2.
+        Dimension, an integer in ``[2, 2**53]``.
     p:
         Failure probability in (0, 1].
+
+    ``c`` is computed as ``exp(W_0(e^u) - a)`` with ``u = a + ln b`` (the same number as
+    ``b / W_0(e^u)``, since ``W e^W = b e^a``) where ``b`` or ``W`` leave the float range.
 
     Examples
     --------
@@ -77,28 +86,24 @@ def capacity_b5(beta: float, K: float, d: int, p: float) -> CapacityB5:
     """
     beta = check_positive(beta, "beta")
     K = check_positive(K, "K")
-    d = check_int(d, "d", minimum=2)
+    d = check_count(d, "d", minimum=2)
     p = check_probability(p, "p")
-    a = 2.0 / (d - 1) * (1.0 + math.log(2.0 * beta * K * K * p * (d - 1)))
-    b = 2.0 * K * K * beta / 5.0
-    u = a + math.log(b)
-    c = b / float(lambertw(math.exp(u), 0).real) if u < 700 else b / _w0_exp_large(u)
+    e = d - 1.0
+    log_k2 = 2.0 * math.log(K)
+    a = 2.0 / e * (1.0 + math.log(2.0) + math.log(beta) + log_k2 + math.log(p) + math.log(e))
+    log_b = math.log(2.0 / 5.0) + log_k2 + math.log(beta)
+    b = exp_or_inf(log_b)
+    u = a + log_b
+    w = w0_exp(u)
+    log_c = w - a
+    c = b / w if 0.0 < b < math.inf and w > 0.0 else exp_or_inf(log_c)
+    if 0.0 < c < math.inf:
+        log_c = math.log(c)
     # Corollary 1, eq. (338): upper bounds on W_0(exp(u)) (eqs. (344), (346)).
     w_up = math.log((OMEGA * math.exp(u) + 1.0) / (OMEGA * (1.0 + OMEGA))) if u <= 0 else u ** (u / (u + 1.0))
-    n = math.sqrt(p) * c ** ((d - 1) / 4.0)
-    valid = c >= (2.0 / math.sqrt(p)) ** (4.0 / (d - 1))
-    return CapacityB5(a, b, c, b / w_up, n, valid)
-
-
-def _w0_exp_large(u: float) -> float:
-    # W_0(e^u) for large u: solve w + ln w = u by Newton from w = u - ln u.
-    w = u - math.log(u)
-    for _ in range(50):
-        step = (w + math.log(w) - u) / (1.0 + 1.0 / w)
-        w -= step
-        if abs(step) <= 1e-15 * w:
-            break
-    return w
+    log_n = 0.5 * math.log(p) + e / 4.0 * log_c
+    valid = log_c >= 4.0 / e * (math.log(2.0) - 0.5 * math.log(p))  # eq. (323), in logarithms
+    return CapacityB5(a, b, c, exp_or_inf(log_b - math.log(w_up)), exp_or_inf(log_n), valid, log_n)
 
 
 @dataclass(frozen=True)
@@ -128,94 +133,44 @@ def dimension_b6(beta: float, K: float, c: float, p: float) -> DimensionB6:
     """Theorem B6 of 004: the dimension at which base ``c`` is reached, eq. (348).
 
     ``a = ln(c)/2 - K^2 beta / (5 c)``, ``b = 1 + ln(2 p beta K^2)``, ``d = 1 + W(a e^{-b}) / a`` with
-    ``W_0`` for ``a > 0`` and ``W_{-1}`` for ``a < 0``. Raises ``ValueError`` when ``a e^{-b} < -1/e``
-    (the theorem's assumption (349) fails: then inequality (361) holds in every dimension).
+    ``W_0`` for ``a > 0`` and ``W_{-1}`` for ``a < 0`` (evaluated from ``ln |a e^{-b}|``). Raises
+    :class:`~hopfield.HopfieldInputError` naming ``c`` when ``a e^{-b} < -1/e`` (the theorem's assumption
+    (349) fails: then inequality (361) holds in every dimension).
     """
     beta = check_positive(beta, "beta")
     K = check_positive(K, "K")
     c = check_positive(c, "c")
     p = check_probability(p, "p")
-    a = math.log(c) / 2.0 - K * K * beta / (5.0 * c)
-    b = 1.0 + math.log(2.0 * p * beta * K * K)
+    log_k2b = 2.0 * math.log(K) + math.log(beta)
+    a = math.log(c) / 2.0 - exp_or_inf(log_k2b - math.log(5.0) - math.log(c))
+    b = 1.0 + math.log(2.0 * p) + log_k2b
     if a == 0.0:
-        return DimensionB6(1.0 + math.exp(-b), 0, a, b, False)
-    z = a * math.exp(-b)
-    if z < -1.0 / math.e:
-        raise ValueError(
-            f"c must give a exp(-b) >= -1/e (assumption (349) of Theorem B6), got a exp(-b) = {z!r} "
-            f"(a = {a!r}, b = {b!r}); inequality (361) then holds for every d"
+        return DimensionB6(1.0 + exp_or_inf(-b), 0, a, b, False)
+    log_z = math.log(abs(a)) - b  # ln |a e^{-b}|
+    if a < 0 and log_z > -1.0:
+        raise input_error(
+            "c",
+            "a base for which a exp(-b) >= -1/e (assumption (349) of Theorem B6; otherwise inequality "
+            "(361) holds for every d)",
+            f"c = {c!r}, giving a = {a!r}, b = {b!r}",
         )
-    branch = 0 if a > 0 else -1
-    d = 1.0 + float(lambertw(z, branch).real) / a
-    if a < 0 and b - math.log(-a) - 1.0 > 0:
+    if a > 0:
+        return DimensionB6(1.0 + w0_exp(log_z) / a, 0, a, b, False)
+    d = 1.0 + u_roots(-log_z)[1] / -a  # W_{-1}(-e^t) = -u_+(-t)
+    if b - math.log(-a) - 1.0 > 0:
         top = b - math.log(-a)
-        return DimensionB6(d, branch, a, b, True, 1.0 + math.e / (math.e - 1.0) * top / -a, 1.0 + top / a)
-    return DimensionB6(d, branch, a, b, a < 0)
-
-
-def capacity_b7(beta: float, K: float, c: float, d: int) -> tuple[bool, float]:
-    """Theorem B7 of 004 (expected separation): whether inequality (376) holds, and ``N = c^{(d-1)/4}``.
-
-    (376): ``(d-1) K^2 / (5 c) (1 - ln(d-1)/(d-1))^2 >= 2 / (beta c^{(d-1)/4})
-    + ln(2 c^{(d-1)/2} beta (d-1) K^2) / beta``.
-    """
-    beta = check_positive(beta, "beta")
-    K = check_positive(K, "K")
-    c = check_positive(c, "c")
-    d = check_int(d, "d", minimum=2)
-    if c < 1:
-        raise ValueError(f"c must be >= 1 (Theorem B7), got {c!r}")
-    e = d - 1
-    lhs = e * K * K / (5.0 * c) * (1.0 - math.log(e) / e) ** 2
-    rhs = (
-        2.0 * math.exp(-e / 4.0 * math.log(c)) / beta
-        + (math.log(2.0 * beta * e * K * K) + e / 2.0 * math.log(c)) / beta
-    )
-    return lhs >= rhs, math.exp(min(e / 4.0 * math.log(c), 709.0))
-
-
-def min_dimension_b7(beta: float, K: float, c: float, d_max: int = 10_000) -> int:
-    """Smallest ``d >= 2`` from which inequality (376) of Theorem B7 holds for every larger ``d`` up to
-    ``d_max``; 0 if it does not hold at ``d_max``.
-
-    004 says (376) "is fulfilled with beta = 1, K = 3, c = 2 and d >= 17"; it first holds at d = 21.
-    """
-    d_max = check_int(d_max, "d_max", minimum=2)
-    last_fail = 1
-    for d in range(2, d_max + 1):
-        if not capacity_b7(beta, K, c, d)[0]:
-            last_fail = d
-    return 0 if last_fail == d_max else last_fail + 1
-
-
-def capacity_b7_best(beta: float, K: float, d: int) -> float:
-    """The largest ``N = c^{(d-1)/4}`` that Theorem B7 guarantees in dimension ``d`` (0 if none, c >= 1).
-
-    Bisection on ``c`` between 1 and the first ``c`` (doubling) where inequality (376) fails.
-    """
-    if not capacity_b7(beta, K, 1.0, d)[0]:
-        return 0.0
-    lo, hi = 1.0, 2.0
-    while capacity_b7(beta, K, hi, d)[0]:
-        lo, hi = hi, 2 * hi
-        if hi > 1e300:
-            return math.inf
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if capacity_b7(beta, K, mid, d)[0] else (lo, mid)
-        if hi - lo <= 1e-13 * hi:
-            break
-    return capacity_b7(beta, K, lo, d)[1]
+        return DimensionB6(d, -1, a, b, True, 1.0 + math.e / (math.e - 1.0) * top / -a, 1.0 + top / a)
+    return DimensionB6(d, -1, a, b, True)
 
 
 def classical_capacity(d: int) -> dict[str, float]:
-    """Capacities of the classical Hopfield network in dimension ``d`` (004 §B4.1.2).
+    """Capacities of the classical Hopfield network in dimension ``d`` (004 §B4.1.2), ``2 <= d <= 2**53``.
 
     ``"hebb_error_tolerant"``: ``0.138 d`` (small retrieval errors allowed, Amit et al.);
     ``"one_pattern_stable"``: ``d / (2 ln d)`` (a fixed pattern is stable, McEliece et al.);
     ``"all_patterns_stable"``: ``d / (4 ln d)`` (all patterns stable).
     """
-    d = check_int(d, "d", minimum=2)
+    d = check_count(d, "d", minimum=2)
     return {
         "hebb_error_tolerant": 0.138 * d,
         "one_pattern_stable": d / (2.0 * math.log(d)),
@@ -227,18 +182,24 @@ def dense_capacity_alpha(rho: float) -> float:
     """Theorem B10 of 004 (Demircigil et al.): the largest exponent ``alpha < I(1 - 2 rho) / 2``.
 
     ``I(a) = ((1 + a) ln(1 + a) + (1 - a) ln(1 - a)) / 2``; ``rho`` in [0, 1/2) is the fraction of flipped
-    bits that one update still corrects. ``rho = 0`` gives ``ln(2) / 2``.
+    bits that one update still corrects. ``rho = 0`` gives ``ln(2) / 2``. Near ``rho = 1/2`` the series
+    ``I(a) = a^2/2 + a^4/12 + a^6/30 + ...`` replaces the cancelling logarithms.
     """
-    rho = check_nonnegative(rho, "rho")
-    if rho >= 0.5:
-        raise ValueError(f"rho must be in [0, 1/2), got {rho!r}")
+    rho = check_real(rho, "rho", low=0.0, high=0.5, high_open=True)
     a = 1.0 - 2.0 * rho
+    if a < 1e-3:  # the next term, a^8/56, is below 1e-19 of the first
+        a2 = a * a
+        return a2 * (0.5 + a2 * (1.0 / 12.0 + a2 / 30.0)) / 2.0
     plus = (1.0 + a) * math.log1p(a)
     minus = 0.0 if a == 1.0 else (1.0 - a) * math.log1p(-a)
     return (plus + minus) / 4.0
 
 
 def dense_capacity(d: int, rho: float = 0.0) -> float:
-    """``N = exp(alpha d) + 1`` at the bound ``alpha = I(1 - 2 rho)/2`` of Theorem B10 (the supremum)."""
-    d = check_int(d, "d", minimum=2)
-    return math.exp(dense_capacity_alpha(rho) * d) + 1.0
+    """``N = exp(alpha d) + 1`` at the bound ``alpha = I(1 - 2 rho)/2`` of Theorem B10 (the supremum).
+
+    ``d``: an integer in ``[2, 2**53]``; ``inf`` where ``N`` exceeds the float range (``d >= 2049`` at
+    ``rho = 0``).
+    """
+    d = check_count(d, "d", minimum=2)
+    return exp_or_inf(dense_capacity_alpha(rho) * d) + 1.0

@@ -4,10 +4,13 @@ a) a single pattern ``x_i`` (§B2.4.3): the softmax puts almost all weight on ``
 b) a metastable state over a set of similar patterns (§B2.4.4): the weight sits on a proper subset
    ``S`` of the patterns and the state is near their mean;
 c) the global fixed point near the mean of all patterns (§B2.4.2): the weight is spread over all of them.
+
+Computed in float64 with the softmax shifted before beta multiplies, so every positive finite beta works.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +18,10 @@ import torch
 
 from hopfield._validate import check_positive, check_probability
 from hopfield.functional import modern as F
-from hopfield.theory._bounds import _jac_norm, _states64, _x64
+from hopfield.functional.lse import softmax
+from hopfield.theory._beta import scaled_margin
+from hopfield.theory._inputs import patterns64, row_norms, states64
+from hopfield.theory._jacobian import jac_norm
 
 __all__ = ["FixedPointClass", "classify_fixed_point"]
 
@@ -58,7 +64,8 @@ def classify_fixed_point(
     Parameters
     ----------
     state:
-        ``(d,)`` or ``(B, d)`` states, usually the result of a retrieval.
+        ``(d,)`` or ``(B, d)`` states, usually the result of a retrieval (a floating dtype, torch or
+        NumPy; computed in float64).
     patterns:
         ``(N, d)`` stored patterns, ``N >= 2``.
     beta:
@@ -66,7 +73,8 @@ def classify_fixed_point(
     tol:
         Softmax weight allowed outside the support, in (0, 1].
     residual_tol:
-        ``is_fixed_point`` is ``||f(xi) - xi|| <= residual_tol max(1, M)``.
+        ``is_fixed_point`` is ``||f(xi) - xi|| <= residual_tol max(1, M)`` (the default suits float64
+        retrievals; a float32 retrieval stops near ``1e-5 max(1, M)`` per coordinate: raise it there).
 
     Returns
     -------
@@ -82,17 +90,18 @@ def classify_fixed_point(
     beta = check_positive(beta, "beta")
     tol = check_probability(tol, "tol")
     residual_tol = check_positive(residual_tol, "residual_tol")
-    x = _x64(patterns, min_rows=2)
-    xi, out = _states64(state, x)
-    n, m = x.shape[0], float(F.max_norm(x))
-    p = torch.softmax(beta * xi @ x.T, dim=-1)  # (B, N)
+    xp = patterns64(patterns, min_rows=2, why=" to define a separation")
+    xs = states64(state, xp)
+    x, xi = xp.t, xs.t
+    n, m = x.shape[0], float(row_norms(x).amax())
+    p = softmax(beta, xi @ x.T)  # (B, N)
     residual = torch.linalg.vector_norm(p @ x - xi, dim=-1)
-    jac = _jac_norm(xi, x, beta)
+    jac = jac_norm(xi, x, beta)
     order = p.argsort(dim=-1, descending=True)
     sorted_p = p.gather(-1, order)
     size = ((sorted_p.cumsum(-1) < 1 - tol).sum(-1) + 1).clamp(max=n)  # (B,)
     delta = F.separation(x)
-    radius = 1.0 / (beta * n * m)
+    radius = math.inf if m == 0 else 1.0 / beta / n / m
     results = []
     for b in range(xi.shape[0]):
         k = int(size[b])
@@ -111,12 +120,11 @@ def classify_fixed_point(
         if k == 1:
             kind = "pattern"
             i = idx[0]
-            cond = 2.0 / (beta * n) + torch.log(torch.tensor(2.0 * (n - 1) * n * beta * m * m)) / beta
             ev.update(
                 sphere_radius=radius,
                 in_sphere=dist <= radius,
                 separation=float(delta[i]),
-                separated=bool(delta[i] >= cond),
+                separated=scaled_margin(beta, float(delta[i]), n, m) >= 0,
             )
         else:
             spread = float(torch.linalg.vector_norm(support - center, dim=-1).amax())
@@ -124,11 +132,11 @@ def classify_fixed_point(
                 kind = "global"
                 ev.update(
                     spread=spread,
-                    contraction=beta * spread**2 < 1.0,
+                    contraction=spread * spread * beta < 1.0,
                     uniformity=float(n * (p[b] - 1.0 / n).abs().amax()),
                 )
             else:
                 kind = "metastable"
-                ev.update(spread=spread, spread_condition=beta * spread**2 <= 1.0)
+                ev.update(spread=spread, spread_condition=spread * spread * beta <= 1.0)
         results.append(FixedPointClass(kind, idx, mass, ev))
-    return results[0] if out.squeeze else results
+    return results[0] if xs.out.squeeze else results

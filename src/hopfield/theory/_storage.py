@@ -1,31 +1,45 @@
-"""Which patterns are stored, measured by simulation (004 Definition B4), and random patterns on a sphere."""
+"""Which patterns are stored, measured by simulation (004 Definition B4), and random patterns on a sphere.
+
+Randomness only from ``seed`` (an integer in ``[0, 2**64)``, a ``torch.Generator``, or None for random).
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-from hopfield._arrays import Output, is_numpy
 from hopfield._random import make_generator
-from hopfield._validate import check_int, check_positive
+from hopfield._validate import check_int, check_positive, check_seed
 from hopfield.functional import modern as F
-from hopfield.theory._bounds import _x64
+from hopfield.theory._inputs import MAX_NORM, patterns64, row_norms
+from hopfield.theory._numeric import check_count
 
 __all__ = ["StorageCheck", "sphere_patterns", "stored_patterns"]
 
+#: Stopping threshold of the retrievals, relative to ``max(1, M)`` (float64).
+STORAGE_TOL = 1e-12
+#: A query "reaches" the fixed point within this fraction of the sphere's radius.
+ATTRACT_RTOL = 1e-3
+
 
 def sphere_patterns(
-    n_patterns: int, dim: int, radius: float, seed: int | torch.Generator | None = 0
+    n_patterns: int, dim: int, radius: float, *, seed: int | torch.Generator | None = None
 ) -> torch.Tensor:
-    """``(N, d)`` float64 patterns drawn uniformly on the sphere of radius ``radius`` (004 §B2.5.1)."""
-    n = check_int(n_patterns, "n_patterns")
-    d = check_int(dim, "dim", minimum=2)
+    """``(N, d)`` float64 patterns drawn uniformly on the sphere of radius ``radius`` (004 §B2.5.1).
+
+    ``seed``: an integer in ``[0, 2**64)`` or a ``torch.Generator``; ``None`` draws a random one (the
+    result then differs between calls unless torch's global generator was seeded).
+    """
+    n = check_count(n_patterns, "n_patterns")
+    d = check_count(dim, "dim", minimum=2)
     r = check_positive(radius, "radius")
     g = make_generator(seed)
     x = torch.randn(n, d, generator=g, dtype=torch.float64)
-    return x * (r / torch.linalg.vector_norm(x, dim=-1, keepdim=True))
+    norms: torch.Tensor = torch.linalg.vector_norm(x, dim=-1, keepdim=True)
+    return x * (r / norms)
 
 
 @dataclass(frozen=True)
@@ -57,39 +71,49 @@ def stored_patterns(
     *,
     n_queries: int = 1,
     max_steps: int = 500,
-    seed: int | torch.Generator | None = 0,
+    seed: int | torch.Generator | None = None,
 ) -> StorageCheck:
     """Test Definition B4 of 004 by simulation: is each pattern stored and retrieved?
 
     ``x_i`` is stored if a single fixed point ``x*_i`` in the sphere ``S_i`` (radius ``1/(beta N M)``,
     eq. (288)) attracts all of ``S_i`` and the spheres are disjoint. Checked here by iterating the update
-    from ``x_i`` and from ``n_queries`` random points on the boundary of ``S_i`` (float64): the fixed
-    point must lie in ``S_i`` and the queries must reach it. Needs ``N >= 2``.
+    from ``x_i`` and from ``n_queries`` random points on the boundary of ``S_i`` (float64, at most
+    ``max_steps`` updates each; a query that does not converge does not count as attracted): the fixed
+    point must lie in ``S_i`` and the queries must reach it. Needs ``N >= 2``. A radius above ``2**510``
+    (``beta N M`` below ``2**-510``) cannot be sampled in float64: ``attracts`` is False there, as is
+    ``disjoint``.
+
+    ``seed``: an integer in ``[0, 2**64)`` or a ``torch.Generator`` for the random queries; ``None`` draws
+    a random one. Per-pattern results come back in the patterns' form and dtype.
     """
     beta = check_positive(beta, "beta")
     n_queries = check_int(n_queries, "n_queries")
     max_steps = check_int(max_steps, "max_steps")
-    x = _x64(patterns, min_rows=2)
+    check_seed(seed)
+    xp = patterns64(patterns, min_rows=2, why=" to define a separation")
+    g = make_generator(seed)  # after every check: a refused call draws nothing from torch's generator
+    x = xp.t
     n, d = x.shape
-    m = float(F.max_norm(x))
-    radius = 1.0 / (beta * n * m)
-    tol = 1e-12 * max(1.0, m)
+    m = float(row_norms(x).amax())
+    radius = math.inf if m == 0 else 1.0 / beta / n / m
+    tol = STORAGE_TOL * max(1.0, m)
     fp = F.retrieve(x.clone(), x, beta, max_steps=max_steps, tol=tol).state
     err = torch.linalg.vector_norm(fp - x, dim=-1)
     in_sphere = err <= radius
-    g = make_generator(seed)
-    u = torch.randn(n_queries, n, d, generator=g, dtype=torch.float64)
-    u = u / torch.linalg.vector_norm(u, dim=-1, keepdim=True)
-    queries = (x[None] + radius * u).reshape(-1, d)
-    fq = F.retrieve(queries, x, beta, max_steps=max_steps, tol=tol)
-    dist = torch.linalg.vector_norm(fq.state.reshape(n_queries, n, d) - fp[None], dim=-1)
-    attracts = ((dist <= 1e-3 * radius) & fq.converged.reshape(n_queries, n)).all(dim=0)
-    sq = (x * x).sum(-1)
-    dist2 = (sq[:, None] + sq[None] - 2 * x @ x.T).clamp_min(0)
-    dist2.fill_diagonal_(float("inf"))
-    disjoint = dist2.amin(dim=-1).sqrt() > 2 * radius
-    out = Output(numpy=is_numpy(patterns))
+    if radius <= MAX_NORM:
+        u = torch.randn(n_queries, n, d, generator=g, dtype=torch.float64).to(x.device)
+        u = u / torch.linalg.vector_norm(u, dim=-1, keepdim=True)
+        queries = (x[None] + radius * u).reshape(-1, d)
+        fq = F.retrieve(queries, x, beta, max_steps=max_steps, tol=tol)
+        dist = torch.linalg.vector_norm(fq.state.reshape(n_queries, n, d) - fp[None], dim=-1)
+        attracts = ((dist <= ATTRACT_RTOL * radius) & fq.converged.reshape(n_queries, n)).all(dim=0)
+    else:
+        attracts = torch.zeros(n, dtype=torch.bool, device=x.device)
+    gaps = torch.cdist(x, x).fill_diagonal_(math.inf).amin(dim=-1)
+    disjoint = gaps > 2 * radius
     stored = in_sphere & attracts & disjoint
-    return StorageCheck(
-        *(out(t, batch_axis=False) for t in (stored, in_sphere, attracts, disjoint, err)), radius
-    )
+
+    def back(t: torch.Tensor) -> Any:
+        return xp.back(t, batch_axis=False)
+
+    return StorageCheck(back(stored), back(in_sphere), back(attracts), back(disjoint), back(err), radius)
