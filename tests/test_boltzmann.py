@@ -53,14 +53,14 @@ def test_alternating_update_equals_blockwise_async_updates(integer, shape):
     y = torch.cat([z0, x0], dim=1)
     for n in (1, 2, 5):
         z, x = boltzmann_update(x0, w, b, v, z=z0, n_steps=n)
-        res = net.retrieve(y, dynamics="async", order="fixed", max_sweeps=n)
+        res = net.retrieve(y, dynamics="async", order="fixed", max_steps=n)
         assert torch.equal(torch.cat([z, x], dim=1), res.state)
     # the order inside a block does not matter: random orders give the same after one sweep per block
     z, x = boltzmann_update(x0, w, b, v, z=z0, n_steps=1)
     cur = y.clone()
-    cur[:, : shape[0]] = net.retrieve(y, dynamics="sync", max_sweeps=1).state[:, : shape[0]]
+    cur[:, : shape[0]] = net.retrieve(y, dynamics="sync", max_steps=1).state[:, : shape[0]]
     mid = cur.clone()
-    cur[:, shape[0] :] = net.retrieve(mid, dynamics="sync", max_sweeps=1).state[:, shape[0] :]
+    cur[:, shape[0] :] = net.retrieve(mid, dynamics="sync", max_steps=1).state[:, shape[0] :]
     assert torch.equal(cur, torch.cat([z, x], dim=1))
 
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from helpers import assert_close
 from hopfield import ClassicalHopfield
 from hopfield.functional import classical as F
+from hopfield.functional.classical_couplings import addmm, addmm_, matmul
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -258,7 +259,7 @@ def test_retrieve_async_fixed_order_equals_reference(rng):
     w = random_symmetric(d, rng)
     s = pm1((5, d), rng)
     net = ClassicalHopfield(weights=w)
-    res = net.retrieve(s, dynamics="async", order="fixed", max_sweeps=1)
+    res = net.retrieve(s, dynamics="async", order="fixed", max_steps=1)
     assert torch.equal(res.state, ref_async(s, w, torch.zeros(d), list(range(d)))[0])
 
 
@@ -286,7 +287,7 @@ def test_energy_never_increases_under_async(seed, d, diag):
     cur = s
     prev = net.energy(cur)
     for k in range(5):
-        cur = net.retrieve(cur, dynamics="async", max_sweeps=1, seed=k).state
+        cur = net.retrieve(cur, dynamics="async", max_steps=1, seed=k).state
         e = net.energy(cur)
         assert bool((e <= prev + 1e-12).all())
         prev = e
@@ -297,7 +298,7 @@ def test_energy_can_increase_with_negative_diagonal():
     w = torch.tensor([[-2.0, 0.5], [0.5, 0.0]], dtype=torch.float64)
     net = ClassicalHopfield(weights=w, bias=[0.0, 5.0], allow_asymmetric=True)
     s = torch.tensor([1.0, 1.0], dtype=torch.float64)
-    new = net.retrieve(s, dynamics="async", order="fixed", max_sweeps=1).state
+    new = net.retrieve(s, dynamics="async", order="fixed", max_steps=1).state
     assert new.tolist() == [-1.0, 1.0]
     assert float(net.energy(new)) > float(net.energy(s))
 
@@ -386,7 +387,7 @@ def test_sync_ends_in_fixed_point_or_two_cycle(seed, d):
     b = torch.randn(d, generator=g, dtype=torch.float64) * 0.3
     s = pm1((8, d), g)
     net = ClassicalHopfield(weights=w, bias=b)
-    res = net.retrieve(s, dynamics="sync", max_sweeps=500)
+    res = net.retrieve(s, dynamics="sync", max_steps=500)
     assert bool((res.converged | res.cycle).all())
     assert not bool((res.converged & res.cycle).any())
     c = F.Couplings.dense(w, b)
@@ -403,7 +404,7 @@ def test_sync_steps_match_manual_iteration(rng):
     x = pm1((3, 50), rng)
     net = ClassicalHopfield(x, "hebb")
     s = pm1((4, 50), rng)
-    res = net.retrieve(s, dynamics="sync", max_sweeps=1)
+    res = net.retrieve(s, dynamics="sync", max_steps=1)
     manual = torch.sign(s @ net.weights.T)
     manual = torch.where(manual == 0, s, manual)
     assert torch.equal(res.state, manual)
@@ -451,7 +452,7 @@ def test_retrieval_of_noisy_patterns_all_dynamics():
     q = x.clone()
     q[torch.rand(p, d, generator=g) < 0.1] *= -1
     for dyn, t in (("sync", 0.0), ("async", 0.0), ("glauber", 0.0), ("glauber", 0.1)):
-        res = net.retrieve(q, dynamics=dyn, temperature=t, seed=3, max_sweeps=30)
+        res = net.retrieve(q, dynamics=dyn, temperature=t, seed=3, max_steps=30)
         overlap = net.overlaps(res.state).diagonal()
         assert float(overlap.min()) > 0.97, dyn
         if t == 0.0:
@@ -464,9 +465,9 @@ def test_seed_makes_async_and_glauber_reproducible(rng):
     net = ClassicalHopfield(x, "hebb")
     s = pm1((6, 80), rng, torch.float32)
     for dyn, t in (("async", 0.0), ("glauber", 0.7)):
-        a = net.retrieve(s, dynamics=dyn, temperature=t, seed=5, max_sweeps=5)
-        b = net.retrieve(s, dynamics=dyn, temperature=t, seed=5, max_sweeps=5)
-        c = net.retrieve(s, dynamics=dyn, temperature=t, seed=6, max_sweeps=5)
+        a = net.retrieve(s, dynamics=dyn, temperature=t, seed=5, max_steps=5)
+        b = net.retrieve(s, dynamics=dyn, temperature=t, seed=5, max_steps=5)
+        c = net.retrieve(s, dynamics=dyn, temperature=t, seed=6, max_steps=5)
         assert torch.equal(a.state, b.state)
         assert not torch.equal(a.state, c.state)
 
@@ -483,7 +484,7 @@ def test_glauber_zero_temperature_is_async(rng):
 def test_glauber_runs_every_sweep_and_reports_fixed_points(rng):
     x = pm1((2, 100), rng, torch.float32)
     net = ClassicalHopfield(x, "hebb")
-    res = net.retrieve(x, dynamics="glauber", temperature=0.05, max_sweeps=7, seed=0)
+    res = net.retrieve(x, dynamics="glauber", temperature=0.05, max_steps=7, seed=0)
     assert res.steps.tolist() == [7, 7]
     assert res.converged.tolist() == net.is_fixed_point(res.state).tolist()
 
@@ -492,7 +493,7 @@ def test_converged_async_states_are_fixed_points(rng):
     x = pm1((30, 100), rng, torch.float32)
     net = ClassicalHopfield(x, "hebb")
     s = pm1((20, 100), rng, torch.float32)
-    res = net.retrieve(s, dynamics="async", seed=0, max_sweeps=200)
+    res = net.retrieve(s, dynamics="async", seed=0, max_steps=200)
     assert bool(res.converged.all())
     assert bool(net.is_fixed_point(res.state).all())
     assert_close(res.energy, net.energy(res.state), torch.float32)
@@ -554,13 +555,13 @@ def test_weights_with_patterns_keeps_patterns_for_overlaps(rng):
 def test_glauber_method_traces(rng):
     x = pm1((2, 200), rng, torch.float32)
     net = ClassicalHopfield(x, "hebb")
-    res = net.glauber(x, 0.5, 12, burn_in=4, seed=0, record=True)
+    res = net.glauber(x, temperature=0.5, n_sweeps=12, burn_in=4, seed=0, record=True)
     assert res.overlaps.shape == (12, 2, 2) and res.energy.shape == (12, 2)
     assert_close(res.mean_overlaps, res.overlaps[4:].mean(0), torch.float32)
-    single = net.glauber(x[0].numpy(), 0.5, 3, seed=0, record=True)
+    single = net.glauber(x[0].numpy(), temperature=0.5, n_sweeps=3, seed=0, record=True)
     assert single.state.shape == (200,) and single.overlaps.shape == (3, 2)
     dense = ClassicalHopfield(x, weights=net.weights)  # dense path, same chain given the same seed
-    res_d = dense.glauber(x, 0.5, 12, burn_in=4, seed=0, record=True)
+    res_d = dense.glauber(x, temperature=0.5, n_sweeps=12, burn_in=4, seed=0, record=True)
     assert torch.equal(res_d.state, res.state)
 
 
@@ -569,7 +570,7 @@ def test_curie_weiss_magnetization_at_low_temperature():
     g = torch.Generator().manual_seed(0)
     x = pm1((1, 2000), g, torch.float32)
     net = ClassicalHopfield(x, "hebb")
-    res = net.glauber(x.repeat(16, 1), 0.5, 40, burn_in=10, seed=1)
+    res = net.glauber(x.repeat(16, 1), temperature=0.5, n_sweeps=40, burn_in=10, seed=1)
     assert float(res.mean_overlaps.mean()) == pytest.approx(0.9575, abs=0.01)
 
 
@@ -598,7 +599,7 @@ def test_inputs_are_never_modified(dynamics, rng):
         net.retrieve(s, dynamics=dynamics, temperature=t, seed=0)
         net.retrieve(arr, dynamics=dynamics, temperature=t, seed=0)
         if dynamics == "glauber":
-            net.glauber(s, 0.5, 3, seed=0)
+            net.glauber(s, temperature=0.5, n_sweeps=3, seed=0)
         assert torch.equal(s, keep)
 
 
@@ -610,5 +611,46 @@ def test_reported_energy_is_the_energy_of_the_final_state(rule, dynamics, rng):
         net = ClassicalHopfield(x, rule)
         s = pm1((9, 60), rng, torch.float32)
         t = 0.3 if dynamics == "glauber" else 0.0
-        res = net.retrieve(s, dynamics=dynamics, temperature=t, seed=0, max_sweeps=20)
+        res = net.retrieve(s, dynamics=dynamics, temperature=t, seed=0, max_steps=20)
         assert_close(res.energy, net.energy(res.state), torch.float32, scale=10)
+
+
+# ----------------------------------------------------------------------------------- small products
+@pytest.mark.parametrize(
+    ("m", "k", "n"), [(1, 300, 30), (8, 2000, 1), (1, 64, 200), (64, 100, 64), (3, 5, 2)]
+)
+def test_small_products_are_the_matrix_products(m, k, n, rng):
+    """Products that would fork BLAS threads are computed element-wise: the same values."""
+    a = torch.randn(m, k, generator=rng, dtype=torch.float64)
+    b = torch.randn(k, n, generator=rng, dtype=torch.float64)
+    c = torch.randn(m, n, generator=rng, dtype=torch.float64)
+    assert_close(matmul(a, b), a @ b)
+    assert_close(addmm(c, a, b, beta=-3.0), -3.0 * c + a @ b)
+    assert_close(addmm_(c.clone(), a, b), c + a @ b)
+
+
+def test_single_states_and_batches_give_the_same_results():
+    """A single state (element-wise products for d >= 128) against the same state in a batch (BLAS)."""
+    g = torch.Generator().manual_seed(2)
+    x = pm1((20, 300), g, torch.float32)
+    s = pm1((40, 300), g, torch.float32)
+    for net in (ClassicalHopfield(x), ClassicalHopfield(x, "storkey")):
+        batch = net.retrieve(s, dynamics="sync")
+        for i in (0, 17):
+            one = net.retrieve(s[i], dynamics="sync")
+            assert torch.equal(one.state, batch.state[i])
+            assert_close(one.energy, batch.energy[i], torch.float32, scale=10)
+            assert_close(net.local_field(s[i]), net.local_field(s)[i], torch.float32)
+
+
+def test_half_precision_is_computed_in_float32():
+    """A field of 2^-12 is lost in float16 (the weight -(1 - 2^-12) rounds to -1): computed in float32
+    it flips the neuron, as for float32 input."""
+    w = torch.tensor([[0.0, 1.0, -(1 - 2**-12)], [1.0, 0.0, 0.0], [-(1 - 2**-12), 0.0, 0.0]])
+    net = ClassicalHopfield(weights=w)
+    s = torch.tensor([-1.0, 1.0, 1.0])
+    ref = net.retrieve(s, dynamics="sync", max_steps=1).state
+    assert ref[0] == 1.0  # flipped by the field 2^-12
+    for dtype in (torch.float16, torch.bfloat16):
+        assert net.retrieve(s.to(dtype), dynamics="sync", max_steps=1).state.tolist() == ref.tolist()
+        assert net.local_field(s.to(dtype))[0] > 0

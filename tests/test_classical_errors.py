@@ -1,145 +1,462 @@
-"""Bad input to ClassicalHopfield: each a ValueError or TypeError naming the argument."""
+"""Bad input to the classical family: one table of cases, each a named HopfieldInputError/TypeError.
+
+Every case names the argument (``exc.argument``), says what was expected and what was received, and leaves
+the network unchanged. The defects of issue 10 for this family are at the end of the table.
+"""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
 import torch
 
-from hopfield import ClassicalHopfield
+from hopfield import ClassicalHopfield, HopfieldInputError, HopfieldTypeError
+from hopfield.boltzmann import bipartite_hopfield, boltzmann_energy, boltzmann_update
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
-
 X = np.array([[1, -1, 1, -1], [1, 1, -1, -1]])
+S = np.array([1.0, -1.0, 1.0, 1.0])
+W = np.array([[0.0, 1.0], [1.0, 0.0]])
+Wb, Bb, Vb = np.ones((2, 3)), np.zeros(2), np.zeros(3)
+IE, TE = HopfieldInputError, HopfieldTypeError
 
 
-@pytest.fixture
-def net():
-    return ClassicalHopfield(X)
+def build(**kw):
+    return lambda net: ClassicalHopfield(**kw)
 
 
-def test_non_binary_patterns():
-    with pytest.raises(ValueError, match="patterns must be binary"):
-        ClassicalHopfield(np.array([[1, 0, 1, -1]]))
-    with pytest.raises(ValueError, match="patterns must be binary"):
-        ClassicalHopfield(np.array([[0.5, 1, 1, -1]]))
-    with pytest.raises(ValueError, match="patterns must have entries in \\{0, 1\\}"):
-        ClassicalHopfield(X, zero_one=True)  # -1 is not in {0, 1}
-    with pytest.raises(ValueError, match="patterns must contain only finite"):
-        ClassicalHopfield(np.array([[np.nan, 1.0]]))
-    with pytest.raises(ValueError, match="patterns must have shape"):
-        ClassicalHopfield(np.array([1, -1, 1]))
-    with pytest.raises(ValueError, match="patterns must be non-empty"):
-        ClassicalHopfield(np.zeros((0, 4)))
-    with pytest.raises(TypeError, match=r"patterns must be a torch.Tensor or a NumPy array"):
-        ClassicalHopfield("abc")
+# (label, call(net), exception type, message regex, argument)
+CASES = [
+    # ---- patterns
+    ("patterns rank 1", build(patterns=np.array([1, -1, 1])), IE, r"shape \(n_patterns, dim\)", "patterns"),
+    ("patterns rank 3", build(patterns=np.ones((1, 2, 4))), IE, r"patterns must have shape", "patterns"),
+    ("patterns empty", build(patterns=np.zeros((0, 4))), IE, r"patterns must be non-empty", "patterns"),
+    ("patterns NaN", build(patterns=np.array([[np.nan, 1.0]])), IE, r"only finite values", "patterns"),
+    ("patterns Inf", build(patterns=np.array([[np.inf, 1.0]])), IE, r"only finite values", "patterns"),
+    (
+        "patterns 0",
+        build(patterns=np.array([[1, 0, 1, -1]])),
+        IE,
+        r"binary with entries in \{-1, \+1\}",
+        "patterns",
+    ),
+    ("patterns 0.5", build(patterns=np.array([[0.5, 1, 1, -1]])), IE, r"patterns must be binary", "patterns"),
+    ("patterns -1 with zero_one", build(patterns=X, zero_one=True), IE, r"entries in \{0, 1\}", "patterns"),
+    ("patterns str", build(patterns="abc"), TE, r"a torch.Tensor or a NumPy array, got str", "patterns"),
+    ("patterns complex", build(patterns=np.ones((2, 2), complex)), TE, r"a real array", "patterns"),
+    ("patterns strings", build(patterns=np.array([["a", "b"]])), TE, r"a numeric array", "patterns"),
+    ("neither patterns nor weights", build(), IE, r"patterns must be given \(or weights\)", "patterns"),
+    # ---- rule and its options
+    (
+        "unknown rule",
+        build(patterns=X, rule="oja"),
+        IE,
+        r"'gradient', 'hebb', 'pseudoinverse', 'storkey'.*oja",
+        "rule",
+    ),
+    ("rule not a str", build(patterns=X, rule=3), IE, r"rule must be a known learning rule", "rule"),
+    (
+        "unknown option",
+        build(patterns=X, rule="hebb", temperature=1.0),
+        IE,
+        r"rule 'hebb' has no option",
+        "temperature",
+    ),
+    (
+        "options with weights",
+        build(weights=W, zero_diagonal=True),
+        IE,
+        r"only apply when learning",
+        "zero_diagonal",
+    ),
+    (
+        "zero_diagonal str",
+        build(patterns=X, rule="pseudoinverse", zero_diagonal="no"),
+        TE,
+        r"True or False",
+        "zero_diagonal",
+    ),
+    (
+        "gradient temperature 0",
+        build(patterns=X, rule="gradient", temperature=0.0),
+        IE,
+        r"positive finite",
+        "temperature",
+    ),
+    ("gradient steps 0", build(patterns=X, rule="gradient", steps=0), IE, r"an integer >= 1", "steps"),
+    ("gradient steps 2.5", build(patterns=X, rule="gradient", steps=2.5), TE, r"an integer >= 1", "steps"),
+    ("gradient lr -1", build(patterns=X, rule="gradient", lr=-1.0), IE, r"positive finite", "lr"),
+    ("gradient margin -1", build(patterns=X, rule="gradient", margin=-1.0), IE, r">= 0", "margin"),
+    (
+        "gradient learn_bias 1",
+        build(patterns=X, rule="gradient", learn_bias=1),
+        TE,
+        r"True or False",
+        "learn_bias",
+    ),
+    (
+        "unknown optimizer",
+        build(patterns=X, rule="gradient", optimizer="newton"),
+        IE,
+        r"adam, .*got 'newton'",
+        "optimizer",
+    ),
+    (
+        "optimizer 3",
+        build(patterns=X, rule="gradient", optimizer=3),
+        TE,
+        r"optimizer class or its name",
+        "optimizer",
+    ),
+    (
+        "unknown init",
+        build(patterns=X, rule="gradient", init="ones"),
+        IE,
+        r"one of 'hebb', 'zeros', 'glorot'",
+        "init",
+    ),
+    (
+        "unknown surrogate",
+        build(patterns=X, rule="gradient", surrogate="relu"),
+        IE,
+        r"one of 'tanh', 'seed'",
+        "surrogate",
+    ),
+    (
+        "gradient seed 2**70",
+        build(patterns=X, rule="gradient", seed=2**70),
+        IE,
+        r"an integer in \[0, ",
+        "seed",
+    ),
+    ("gradient seed -1", build(patterns=X, rule="gradient", seed=-1), IE, r"an integer in \[0, ", "seed"),
+    ("gradient seed '3'", build(patterns=X, rule="gradient", seed="3"), TE, r"an integer in \[0, ", "seed"),
+    # ---- weights and bias
+    (
+        "weights not square",
+        build(weights=np.zeros((3, 4))),
+        IE,
+        r"weights must have shape \(d, d\)",
+        "weights",
+    ),
+    ("weights rank 1", build(weights=np.zeros(4)), IE, r"weights must have shape \(d, d\)", "weights"),
+    ("weights Inf", build(weights=np.array([[0.0, np.inf], [np.inf, 0.0]])), IE, r"only finite", "weights"),
+    (
+        "weights vs patterns",
+        build(patterns=X, weights=np.zeros((3, 3))),
+        IE,
+        r"last dimension 4 to match",
+        "weights",
+    ),
+    (
+        "weights asymmetric",
+        build(weights=np.array([[0.0, 1.0], [0.5, 0.0]])),
+        IE,
+        r"symmetric.*allow_asymmetric",
+        "weights",
+    ),
+    ("weights negative diagonal", build(weights=-np.eye(2)), IE, r"non-negative diagonal", "weights"),
+    ("bias wrong dim", build(patterns=X, bias=np.zeros(3)), IE, r"bias must have last dimension 4", "bias"),
+    ("bias rank 2", build(patterns=X, bias=np.zeros((1, 4))), IE, r"bias must have shape \(4,\)", "bias"),
+    ("bias NaN", build(patterns=X, bias=np.full(4, np.nan)), IE, r"only finite", "bias"),
+    # ---- strict options of the class
+    ("zero_one 1", build(patterns=X, zero_one=1), TE, r"zero_one must be True or False, got 1", "zero_one"),
+    (
+        "allow_asymmetric 'yes'",
+        build(weights=W, allow_asymmetric="yes"),
+        TE,
+        r"True or False",
+        "allow_asymmetric",
+    ),
+    # ---- states
+    (
+        "state wrong dim",
+        lambda net: net.retrieve(np.ones(5)),
+        IE,
+        r"state must have last dimension 4",
+        "state",
+    ),
+    (
+        "state rank 3",
+        lambda net: net.local_field(np.ones((1, 2, 4))),
+        IE,
+        r"shape \(4,\) or \(batch, 4\)",
+        "state",
+    ),
+    ("state empty", lambda net: net.energy(np.ones((0, 4))), IE, r"state must be non-empty", "state"),
+    ("state NaN", lambda net: net.energy(np.array([1.0, np.nan, 1.0, 1.0])), IE, r"only finite", "state"),
+    ("state Inf", lambda net: net.is_fixed_point(np.array([1.0, np.inf, 1, 1])), IE, r"only finite", "state"),
+    ("state 0", lambda net: net.retrieve(np.array([1, 0, 1, -1])), IE, r"state must be binary", "state"),
+    ("state 2", lambda net: net.overlaps(np.array([2, 1, 1, -1])), IE, r"state must be binary", "state"),
+    ("state object", lambda net: net.retrieve(object()), TE, r"a torch.Tensor or a NumPy array", "state"),
+    ("state complex", lambda net: net.energy(torch.ones(4, dtype=torch.complex64)), TE, r"a real", "state"),
+    (
+        "glauber state 0",
+        lambda net: net.glauber(np.zeros(4), temperature=1.0, n_sweeps=2),
+        IE,
+        r"binary",
+        "state",
+    ),
+    (
+        "overlaps patterns dim",
+        lambda net: net.overlaps(S, patterns=np.ones((2, 3))),
+        IE,
+        r"last dimension 4",
+        "patterns",
+    ),
+    (
+        "overlaps patterns 0",
+        lambda net: net.overlaps(S, patterns=np.zeros((2, 4))),
+        IE,
+        r"binary",
+        "patterns",
+    ),
+    # ---- retrieval options
+    (
+        "unknown dynamics",
+        lambda net: net.retrieve(S, dynamics="parallel"),
+        IE,
+        r"'async', 'glauber', 'sync'",
+        "dynamics",
+    ),
+    ("unknown order", lambda net: net.retrieve(S, order="reverse"), IE, r"one of 'random', 'fixed'", "order"),
+    (
+        "max_steps 0",
+        lambda net: net.retrieve(S, max_steps=0),
+        IE,
+        r"max_steps must be an integer >= 1",
+        "max_steps",
+    ),
+    (
+        "max_steps 2.5",
+        lambda net: net.retrieve(S, max_steps=2.5),
+        TE,
+        r"max_steps must be an integer",
+        "max_steps",
+    ),
+    (
+        "max_steps True",
+        lambda net: net.retrieve(S, max_steps=True),
+        TE,
+        r"max_steps must be an integer",
+        "max_steps",
+    ),
+    ("tol 1e-3", lambda net: net.retrieve(S, tol=1e-3), IE, r"tol must be None or 0", "tol"),
+    ("tol '0'", lambda net: net.retrieve(S, tol="0"), TE, r"tol must be None or 0", "tol"),
+    (
+        "temperature -0.1",
+        lambda net: net.retrieve(S, dynamics="glauber", temperature=-0.1),
+        IE,
+        r">= 0",
+        "temperature",
+    ),
+    (
+        "temperature NaN",
+        lambda net: net.retrieve(S, dynamics="glauber", temperature=math.nan),
+        IE,
+        r">= 0",
+        "temperature",
+    ),
+    (
+        "temperature with async",
+        lambda net: net.retrieve(S, temperature=0.5),
+        IE,
+        r"0 for dynamics='async'",
+        "temperature",
+    ),
+    (
+        "seed 2**70",
+        lambda net: net.retrieve(S, seed=2**70),
+        IE,
+        r"seed must be an integer in \[0, 18446744073709551615\]",
+        "seed",
+    ),
+    ("seed -1", lambda net: net.retrieve(S, seed=-1), IE, r"seed must be an integer in \[0, ", "seed"),
+    ("seed '3'", lambda net: net.retrieve(S, seed="3"), TE, r"seed must be an integer in \[0, ", "seed"),
+    ("seed 1.5", lambda net: net.retrieve(S, seed=1.5), TE, r"seed must be an integer", "seed"),
+    (
+        "glauber seed 2**70",
+        lambda net: net.glauber(S, temperature=1.0, n_sweeps=2, seed=2**70),
+        IE,
+        r"seed",
+        "seed",
+    ),
+    (
+        "glauber seed -1",
+        lambda net: net.glauber(S, temperature=1.0, n_sweeps=2, seed=-1),
+        IE,
+        r"seed",
+        "seed",
+    ),
+    (
+        "glauber temperature -1",
+        lambda net: net.glauber(S, temperature=-1.0, n_sweeps=2),
+        IE,
+        r">= 0",
+        "temperature",
+    ),
+    (
+        "glauber n_sweeps 0",
+        lambda net: net.glauber(S, temperature=1.0, n_sweeps=0),
+        IE,
+        r"an integer >= 1",
+        "n_sweeps",
+    ),
+    (
+        "glauber burn_in = n",
+        lambda net: net.glauber(S, temperature=1.0, n_sweeps=5, burn_in=5),
+        IE,
+        r"\[0, 4\]",
+        "burn_in",
+    ),
+    (
+        "glauber record 'yes'",
+        lambda net: net.glauber(S, temperature=1.0, n_sweeps=2, record="yes"),
+        TE,
+        r"True or False",
+        "record",
+    ),
+    (
+        "deprecated and new name",
+        lambda net: net.retrieve(S, max_steps=3, max_sweeps=3),
+        IE,
+        r"give 'max_steps' only",
+        "max_sweeps",
+    ),
+    # ---- Boltzmann machine
+    (
+        "boltzmann weights rank 1",
+        lambda net: bipartite_hopfield(np.ones(3), Bb, Vb),
+        IE,
+        r"shape \(L, A\)",
+        "weights",
+    ),
+    (
+        "boltzmann b of size A",
+        lambda net: bipartite_hopfield(Wb, Vb, Vb),
+        IE,
+        r"b must have last dimension 2",
+        "b",
+    ),
+    (
+        "boltzmann v of size L",
+        lambda net: bipartite_hopfield(Wb, Bb, Bb),
+        IE,
+        r"v must have last dimension 3",
+        "v",
+    ),
+    ("boltzmann x 0", lambda net: boltzmann_update(np.zeros(3), Wb, Bb, Vb), IE, r"x must be binary", "x"),
+    ("boltzmann x dim", lambda net: boltzmann_update(np.ones(4), Wb, Bb, Vb), IE, r"last dimension 3", "x"),
+    (
+        "boltzmann z batch",
+        lambda net: boltzmann_update(np.ones((2, 3)), Wb, Bb, Vb, z=np.ones((3, 2))),
+        IE,
+        r"batch size 2",
+        "z",
+    ),
+    (
+        "boltzmann n_steps 0",
+        lambda net: boltzmann_update(np.ones(3), Wb, Bb, Vb, n_steps=0),
+        IE,
+        r">= 1",
+        "n_steps",
+    ),
+    (
+        "boltzmann energy z 0",
+        lambda net: boltzmann_energy(np.zeros(2), np.ones(3), Wb, Bb, Vb),
+        IE,
+        r"binary",
+        "z",
+    ),
+]
 
 
-def test_non_binary_states(net):
-    with pytest.raises(ValueError, match="states must be binary"):
-        net.retrieve(np.array([1, 0, 1, -1]))
-    with pytest.raises(ValueError, match="states must be binary"):
-        net.energy(np.array([2, 1, 1, -1]))
-    with pytest.raises(ValueError, match="states must have entries in \\{0, 1\\}"):
-        ClassicalHopfield((X + 1) // 2, zero_one=True).retrieve(np.array([1, -1, 1, 0]))
+def snapshot(net: ClassicalHopfield) -> tuple:
+    return (net.weights.clone(), net.bias.clone(), net.patterns.clone(), net.dtype, net.device, net.rule)
 
 
-def test_asymmetric_weights_refused_unless_opted_in():
-    w = np.array([[0.0, 1.0], [0.5, 0.0]])
-    with pytest.raises(ValueError, match=r"weights must be symmetric.*allow_asymmetric=True"):
-        ClassicalHopfield(weights=w)
-    net = ClassicalHopfield(weights=w, allow_asymmetric=True)
-    assert net.retrieve(np.array([1.0, -1.0]), max_sweeps=3).state.shape == (2,)
-    with pytest.raises(ValueError, match="weights must have a non-negative diagonal"):
-        ClassicalHopfield(weights=np.array([[-1.0, 0.0], [0.0, 0.0]]))
-    ClassicalHopfield(weights=np.array([[1.0, 0.0], [0.0, 0.0]]))  # J_ii >= 0 is fine (003 Lemma 2.1.1)
+@pytest.mark.parametrize(("label", "call", "error", "match", "argument"), CASES, ids=[c[0] for c in CASES])
+def test_bad_input(label, call, error, match, argument) -> None:
+    net = ClassicalHopfield(X)
+    before = snapshot(net)
+    with pytest.raises(error, match=match) as info:
+        call(net)
+    assert info.value.argument == argument
+    assert info.value.expected and info.value.received is not None
+    after = snapshot(net)
+    for a, b in zip(before, after, strict=True):
+        assert torch.equal(a, b) if isinstance(a, torch.Tensor) else a == b
 
 
-def test_negative_temperature(net):
-    with pytest.raises(ValueError, match="temperature must be a finite number >= 0"):
-        net.retrieve(X, dynamics="glauber", temperature=-0.1)
-    with pytest.raises(ValueError, match="temperature must be 0 for dynamics='async'"):
-        net.retrieve(X, dynamics="async", temperature=0.5)
-    with pytest.raises(ValueError, match="temperature must be a finite number >= 0"):
-        net.glauber(X, -1.0, 5)
-    with pytest.raises(ValueError, match="temperature must be a positive"):
-        ClassicalHopfield(X, "gradient", temperature=0.0)
-
-
-def test_dimension_mismatches(net):
-    with pytest.raises(ValueError, match="states must have last dimension 4"):
-        net.retrieve(np.ones(5))
-    with pytest.raises(ValueError, match="states must have last dimension 4"):
-        net.energy(np.ones((2, 3)))
-    with pytest.raises(ValueError, match="states must have shape"):
-        net.local_field(np.ones((1, 2, 4)))
-    with pytest.raises(ValueError, match="weights must have last dimension 4 to match patterns"):
-        ClassicalHopfield(X, weights=np.zeros((3, 3)))
-    with pytest.raises(ValueError, match="weights must have shape \\(d, d\\)"):
-        ClassicalHopfield(weights=np.zeros((3, 4)))
-    with pytest.raises(ValueError, match="bias must have last dimension 4"):
-        ClassicalHopfield(X, bias=np.zeros(3))
-    with pytest.raises(ValueError, match="bias must have shape"):
-        ClassicalHopfield(X, bias=np.zeros((1, 4)))
-    with pytest.raises(ValueError, match="patterns must have last dimension 4"):
-        net.overlaps(X, patterns=np.ones((2, 3)))
-
-
-def test_max_sweeps_and_counts(net):
-    with pytest.raises(ValueError, match="max_sweeps must be an integer >= 1"):
-        net.retrieve(X, max_sweeps=0)
-    with pytest.raises(TypeError, match="max_sweeps must be an integer"):
-        net.retrieve(X, max_sweeps=2.5)
-    with pytest.raises(ValueError, match="n_sweeps must be an integer >= 1"):
-        net.glauber(X, 0.5, 0)
-    with pytest.raises(ValueError, match="burn_in must be smaller than n_sweeps"):
-        net.glauber(X, 0.5, 5, burn_in=5)
-    with pytest.raises(ValueError, match="steps must be an integer >= 1"):
-        ClassicalHopfield(X, "gradient", steps=0)
-
-
-def test_unknown_names(net):
-    with pytest.raises(ValueError, match=r"rule must .*'gradient', 'hebb', 'pseudoinverse', 'storkey'.*oja"):
-        ClassicalHopfield(X, "oja")
-    with pytest.raises(ValueError, match=r"dynamics must .*'async', 'glauber', 'sync'.*'parallel'"):
-        net.retrieve(X, dynamics="parallel")
-    with pytest.raises(ValueError, match="order must be one of 'random', 'fixed'"):
-        net.retrieve(X, order="reverse")
-    with pytest.raises(ValueError, match=r"optimizer must name a torch.optim optimizer"):
-        ClassicalHopfield(X, "gradient", optimizer="newton")
-    with pytest.raises(TypeError, match=r"optimizer must be a torch.optim optimizer class"):
-        ClassicalHopfield(X, "gradient", optimizer=3)
-    with pytest.raises(ValueError, match="rule 'hebb' has no option 'temperature'"):
-        ClassicalHopfield(X, "hebb", temperature=1.0)
-    with pytest.raises(ValueError, match="init must be one of"):
-        ClassicalHopfield(X, "gradient", init="ones")
-    with pytest.raises(ValueError, match="surrogate must be one of"):
-        ClassicalHopfield(X, "gradient", surrogate="relu")
-
-
-def test_missing_or_conflicting_sources():
-    with pytest.raises(ValueError, match="patterns or weights must be given"):
-        ClassicalHopfield()
-    with pytest.raises(ValueError, match="rule options \\(zero_diagonal\\) only apply"):
-        ClassicalHopfield(X, "pseudoinverse", weights=np.eye(4), zero_diagonal=False)
-    with pytest.raises(ValueError, match="patterns must be given: this network was built from weights"):
-        ClassicalHopfield(weights=np.zeros((4, 4))).overlaps(X)
+def test_the_errors_are_the_builtins_a_user_expects() -> None:
+    with pytest.raises(ValueError, match="state must be binary"):
+        ClassicalHopfield(X).retrieve(np.array([1, 0, 1, -1]))
     with pytest.raises(TypeError, match="zero_one must be True or False"):
-        ClassicalHopfield(X, zero_one=1)
-    with pytest.raises(TypeError, match="zero_diagonal must be True or False"):
-        ClassicalHopfield(X, "pseudoinverse", zero_diagonal="no")
+        ClassicalHopfield(X, zero_one="yes")
 
 
-def test_weights_must_be_finite_and_seed_type(net):
-    with pytest.raises(ValueError, match="weights must contain only finite"):
-        ClassicalHopfield(weights=np.array([[0.0, np.inf], [np.inf, 0.0]]))
-    with pytest.raises(TypeError, match="seed must be an int"):
-        net.retrieve(X, seed="abc")
-    with pytest.raises(TypeError, match=r"states must have dtype|states must be a torch.Tensor"):
-        net.retrieve(object())
+def test_positional_options_are_refused() -> None:
+    net = ClassicalHopfield(X)
+    with pytest.raises(TypeError):
+        net.retrieve(S, "sync")  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        net.glauber(S, 0.5, 3)  # type: ignore[misc]
 
 
-def test_torch_states_on_their_own_dtype(net):
-    s = torch.tensor([1.0, -1.0, 1.0, 1.0], dtype=torch.float64)
-    assert net.retrieve(s).state.dtype == torch.float64
+def test_seed_accepts_numpy_integers_and_generators() -> None:
+    """Issue 10: seed=np.int64(3) was refused while max_sweeps=np.int64(3) was accepted."""
+    net = ClassicalHopfield(X)
+    a = net.retrieve(S, seed=np.int64(3), max_steps=np.int64(3))
+    b = net.retrieve(S, seed=3, max_steps=3)
+    c = net.retrieve(S, seed=torch.Generator().manual_seed(3), max_steps=3)
+    assert np.array_equal(a.state, b.state) and np.array_equal(a.state, c.state)
+    net.glauber(S, temperature=0.5, n_sweeps=2, seed=np.uint64(2**64 - 1))
+    ClassicalHopfield(X, "gradient", init="glorot", seed=np.int64(3), steps=2)
+
+
+def test_energy_of_float64_numpy_state_is_float64() -> None:
+    """Issue 10: a float32 network returned a float32 energy for a float64 NumPy state."""
+    net = ClassicalHopfield(torch.tensor([[1.0, -1, 1, -1]]))
+    e = net.energy(np.array([1, 1, 1, -1.0]))
+    assert isinstance(e, np.ndarray) and e.dtype == np.float64 and e.shape == ()
+    assert net.local_field(np.array([1, 1, 1, -1.0])).dtype == np.float64
+    assert net.retrieve(np.array([1, 1, 1, -1.0])).energy.dtype == np.float64
+
+
+def test_deprecated_names_warn_and_work() -> None:
+    net = ClassicalHopfield(X)
+    with pytest.warns(FutureWarning, match="'max_sweeps' is deprecated.*'max_steps'"):
+        old = net.retrieve(S, max_sweeps=3, seed=1)
+    with pytest.warns(FutureWarning, match="'states' is deprecated.*'state'"):
+        old_states = net.retrieve(states=S, max_steps=3, seed=1)
+    new = net.retrieve(S, max_steps=3, seed=1)
+    assert np.array_equal(old.state, new.state) and np.array_equal(old_states.state, new.state)
+    with pytest.warns(FutureWarning, match="'states' is deprecated"):
+        net.energy(states=S)
+    with pytest.warns(FutureWarning, match="'states' is deprecated"):
+        net.glauber(states=S, temperature=0.5, n_sweeps=2, seed=0)
+
+
+def test_nothing_sets_the_thread_count(monkeypatch) -> None:
+    """No global state changed on call: the library never calls torch.set_num_threads."""
+
+    def refuse(n: int) -> None:
+        raise AssertionError("torch.set_num_threads called")
+
+    monkeypatch.setattr(torch, "set_num_threads", refuse)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 2, (3, 40), generator=g).float() * 2 - 1
+    for net in (
+        ClassicalHopfield(x),
+        ClassicalHopfield(x, "storkey"),
+        ClassicalHopfield(x, "gradient", steps=3),
+    ):
+        for dyn, t in (("sync", 0.0), ("async", 0.0), ("glauber", 0.5)):
+            net.retrieve(x, dynamics=dyn, temperature=t, seed=0)
+        net.glauber(x, temperature=0.5, n_sweeps=2, seed=0)
+        net.energy(x), net.local_field(x), net.is_fixed_point(x), net.overlaps(x)
+    w = torch.ones(2, 5)
+    boltzmann_update(torch.ones(5), w, torch.zeros(2), torch.zeros(5), n_steps=2)

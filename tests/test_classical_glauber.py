@@ -193,12 +193,12 @@ def test_one_fixed_order_sweep_has_the_exact_transition_law():
     net = ClassicalHopfield(weights=w, bias=h)
     start = torch.tensor([1.0, -1.0, 1.0, 1.0], dtype=torch.float64)
     chains = start.repeat(20000, 1)
-    res = net.retrieve(chains, dynamics="glauber", temperature=0.9, max_sweeps=1, order="fixed", seed=0)
+    res = net.retrieve(chains, dynamics="glauber", temperature=0.9, max_steps=1, order="fixed", seed=0)
     counts = np.bincount(index_of(res.state).numpy(), minlength=2**d)
     ok, stat = chi_square_ok(counts, kernel[int(index_of(start))])
     assert ok, stat
     # a wrong acceptance rule (T halved) is rejected by the same test
-    wrong = net.retrieve(chains, dynamics="glauber", temperature=0.45, max_sweeps=1, order="fixed", seed=0)
+    wrong = net.retrieve(chains, dynamics="glauber", temperature=0.45, max_steps=1, order="fixed", seed=0)
     counts = np.bincount(index_of(wrong.state).numpy(), minlength=2**d)
     assert not chi_square_ok(counts, kernel[int(index_of(start))])[0]
 
@@ -212,7 +212,7 @@ def test_long_chains_sample_the_gibbs_measure(order):
     t = 0.8
     net = ClassicalHopfield(weights=w, bias=h)
     chains = torch.ones(20000, d, dtype=torch.float64)
-    res = net.retrieve(chains, dynamics="glauber", temperature=t, max_sweeps=30, seed=1, order=order)
+    res = net.retrieve(chains, dynamics="glauber", temperature=t, max_steps=30, seed=1, order=order)
     counts = np.bincount(index_of(res.state).numpy(), minlength=2**d)
     ok, stat = chi_square_ok(counts, gibbs(net, d, 1 / t))
     assert ok, stat
@@ -225,7 +225,7 @@ def test_hebb_chain_samples_gibbs_through_the_factored_form():
     net = ClassicalHopfield(x, "hebb")
     assert net.couplings.factored
     chains = x[0].repeat(20000, 1)  # (at T = 0.5 these chains would not cross to -x in 40 sweeps)
-    res = net.retrieve(chains, dynamics="glauber", temperature=1.0, max_sweeps=40, seed=2)
+    res = net.retrieve(chains, dynamics="glauber", temperature=1.0, max_steps=40, seed=2)
     counts = np.bincount(index_of(res.state).numpy(), minlength=2**d)
     ok, stat = chi_square_ok(counts, gibbs(net, d, 1.0))
     assert ok, stat

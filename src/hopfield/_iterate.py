@@ -101,32 +101,42 @@ def run_until_fixed(
     active = torch.arange(b, device=dev)
     cur = state
     before: Tensor | None = None
+    taken = 0  # steps taken by the rows still active
+    # Rows are selected with index_select/index_copy_ rather than boolean masks (on the CPU those run on
+    # the calling thread for small batches, while boolean indexing forks torch's thread pool), and the
+    # per-row records are written only when rows stop: a step that stops no row costs nothing here.
     for _ in range(max_steps):
         if active.numel() == 0:
             break
         new = step(cur)
-        steps[active] += 1
+        taken += 1
         if run_all:
             cur = new
             continue
         fixed = rule(cur, new)
         done = fixed
+        two: Tensor | None = None
         if cycles and before is not None:
             two = unchanged(before, new) & ~fixed
-            cycle[active[two]] = True
             done = fixed | two
-        converged[active[fixed]] = True
         if bool(done.any()):
-            out[active[done]] = new[done]
+            fin = done.nonzero().squeeze(1)
+            rows_fin = active.index_select(0, fin)
+            out.index_copy_(0, rows_fin, new.index_select(0, fin))
+            steps.index_fill_(0, rows_fin, taken)
+            converged.index_copy_(0, rows_fin, fixed.index_select(0, fin))
+            if two is not None:
+                cycle.index_copy_(0, rows_fin, two.index_select(0, fin))
             live = ~done
-            if keep is not None and bool(live.any()):
+            rows = live.nonzero().squeeze(1)
+            if keep is not None and rows.numel():
                 keep(live)
-            active, new = active[live], new[live]
-            cur = cur[live]
+            active, new = active.index_select(0, rows), new.index_select(0, rows)
             if cycles:
-                before = cur
+                before = cur.index_select(0, rows)
         elif cycles:
             before = cur
         cur = new
-    out[active] = cur
+    out.index_copy_(0, active, cur)
+    steps.index_fill_(0, active, taken)
     return RawRetrieval(out, steps, converged, cycle)

@@ -32,32 +32,57 @@ import torch
 from torch import Tensor
 
 from hopfield._arrays import Output, is_numpy
-from hopfield._validate import as_states, check_binary, check_dim, check_int, check_rank, to_tensor
+from hopfield._errors import input_error
+from hopfield._iterate import run_until_fixed
+from hopfield._tolerances import compute_dtype
+from hopfield._validate import as_input, as_states, check_int
 from hopfield.classical import ClassicalHopfield
 from hopfield.functional.classical import decide
-from hopfield.functional.classical_dynamics import SMALL_WORK, one_thread
 
 __all__ = ["bipartite_hopfield", "boltzmann_energy", "boltzmann_network", "boltzmann_update"]
 
 
 def _params(weights: Any, b: Any, v: Any) -> tuple[Tensor, Tensor, Tensor]:
-    w = to_tensor(weights, "weights", allow_int=True)
-    check_rank(w, "weights", (2,), "(L, A)")
+    """``W`` (L, A), ``b`` (L,), ``v`` (A,) checked, in one floating dtype (float32 for integer or half
+    precision weights) on the weights' device."""
+    w, _ = as_input(weights, "weights", kind="any", ranks=(2,), shape="(L, A)")
+    w = w.to(compute_dtype(w.dtype) if w.is_floating_point() else torch.float32)
     n_hidden, n_visible = w.shape
-    bt = to_tensor(b, "b", allow_int=True).to(w.dtype)
-    check_rank(bt, "b", (1,), f"({n_hidden},) (one threshold per hidden unit z)")
-    check_dim(bt, "b", n_hidden, "the L rows of weights")
-    vt = to_tensor(v, "v", allow_int=True).to(w.dtype)
-    check_rank(vt, "v", (1,), f"({n_visible},) (one threshold per visible unit x)")
-    check_dim(vt, "v", n_visible, "the A columns of weights")
-    return w, bt.to(w.device), vt.to(w.device)
+    bt, _ = as_input(
+        b,
+        "b",
+        kind="any",
+        ranks=(1,),
+        shape=f"({n_hidden},) (one threshold per hidden unit z)",
+        dim=n_hidden,
+        other="the L rows of weights",
+        device=w.device,
+    )
+    vt, _ = as_input(
+        v,
+        "v",
+        kind="any",
+        ranks=(1,),
+        shape=f"({n_visible},) (one threshold per visible unit x)",
+        dim=n_visible,
+        other="the A columns of weights",
+        device=w.device,
+    )
+    return w, bt.to(dtype=w.dtype, device=w.device), vt.to(dtype=w.dtype, device=w.device)
+
+
+def _states(x: Any, size: int, name: str, w: Tensor) -> tuple[Tensor, Output]:
+    """±1 states (B, size) (bool/integer/floating) in the computing dtype, and their :class:`Output`."""
+    s, out = as_states(x, size, name, kind="binary", device=w.device, dtype=w.dtype)
+    return s.to(compute_dtype(s.dtype)), out
 
 
 def bipartite_hopfield(weights: Any, b: Any, v: Any) -> tuple[Any, Any]:
     """The Hopfield network ``(U, h)`` of 001 Theorem 18 for the machine ``(W, b, v)``.
 
     weights: ``W`` (L, A); b: (L,); v: (A,). Returns ``U`` (L+A, L+A) ``= [[0, W], [W^T, 0]]`` and
-    ``h = (b, v)`` (L+A,), for the state ``y = (z, x)``. NumPy in gives NumPy out.
+    ``h = (b, v)`` (L+A,), for the state ``y = (z, x)``, in the weights' floating dtype (float32 for
+    integer or half-precision weights). NumPy in gives NumPy out.
     """
     w, bt, vt = _params(weights, b, v)
     n_hidden, n_visible = w.shape
@@ -76,7 +101,8 @@ def boltzmann_network(weights: Any, b: Any, v: Any) -> ClassicalHopfield:
     Asynchronous sweeps of it with ``order="fixed"`` are exactly the alternating updates of
     :func:`boltzmann_update` (hidden block first).
     """
-    u, h = bipartite_hopfield(to_tensor(weights, "weights", allow_int=True), b, v)
+    w, bt, vt = _params(weights, b, v)
+    u, h = bipartite_hopfield(w, bt, vt)
     return ClassicalHopfield(weights=u, bias=h)
 
 
@@ -86,32 +112,38 @@ def boltzmann_update(
     """``n_steps`` alternating updates of 001 Definition 17 from visible ``x`` (A,) or (B, A).
 
     ``z`` (L,) or (B, L) is the hidden state before the first step (it only matters where a field is
-    exactly zero: the unit keeps it); default +1. Returns ``(z, x)`` after the last step.
+    exactly zero: the unit keeps it); default +1. Every step runs (``n_steps`` is a number of steps, not
+    a limit; :func:`hopfield._iterate.run_until_fixed` with ``run_all=True``). Returns ``(z, x)`` after
+    the last step, in the dtype of ``x``.
     """
     w, bt, vt = _params(weights, b, v)
     n_hidden, n_visible = w.shape
     n_steps = check_int(n_steps, "n_steps")
-    xs, out = as_states(x, n_visible, "x", allow_int=True)
-    xs = check_binary(xs.to(dtype=w.dtype, device=w.device), "x")
+    xs, out = _states(x, n_visible, "x", w)
     if z is None:
         zs = xs.new_ones(xs.shape[0], n_hidden)
     else:
-        zs, _ = as_states(z, n_hidden, "z", allow_int=True)
-        zs = check_binary(zs.to(dtype=w.dtype, device=w.device), "z")
+        zs, _ = _states(z, n_hidden, "z", w)
         if zs.shape[0] != xs.shape[0]:
-            raise ValueError(f"z must have the batch size {xs.shape[0]} of x, got shape {tuple(zs.shape)}")
-    with one_thread(xs.shape[0] * w.numel() < SMALL_WORK):
-        for _ in range(n_steps):
-            zs = decide(torch.addmm(bt, xs, w.T), zs)
-            xs = decide(torch.addmm(vt, zs, w), xs)
-    return out(zs), out(xs)
+            raise input_error(
+                "z", f"the batch size {xs.shape[0]} of x", f"shape {tuple(zs.shape)}", verb="have"
+            )
+    ws, bs, vs = (t.to(xs.dtype) for t in (w, bt, vt))
+
+    def step(y: Tensor) -> Tensor:  # y = (z, x): one sweep of (U, h), hidden block first
+        zn = decide(torch.addmm(bs, y[:, n_hidden:], ws.T), y[:, :n_hidden])
+        xn = decide(torch.addmm(vs, zn, ws), y[:, n_hidden:])
+        return torch.cat([zn, xn], dim=1)
+
+    y = run_until_fixed(step, torch.cat([zs, xs], dim=1), n_steps, run_all=True).state
+    return out.state(y[:, :n_hidden]), out.state(y[:, n_hidden:])
 
 
 def boltzmann_energy(z: Any, x: Any, weights: Any, b: Any, v: Any) -> Any:
-    """``-z^T W x - b^T z - v^T x``, the energy of ``(U, h)`` at ``y = (z, x)``: (B,) or scalar."""
+    """``-z^T W x - b^T z - v^T x``, the energy of ``(U, h)`` at ``y = (z, x)``: (B,) or scalar, in the
+    floating dtype of ``x`` (the weights' for bool/integer ``x``)."""
     w, bt, vt = _params(weights, b, v)
-    xs, out = as_states(x, w.shape[1], "x", allow_int=True)
-    zs, _ = as_states(z, w.shape[0], "z", allow_int=True)
-    xs = xs.to(dtype=w.dtype, device=w.device)
-    zs = zs.to(dtype=w.dtype, device=w.device)
-    return out(-((zs @ w) * xs).sum(-1) - zs @ bt - xs @ vt)
+    xs, out = _states(x, w.shape[1], "x", w)
+    zs, _ = _states(z, w.shape[0], "z", w)
+    ws, bs, vs = (t.to(xs.dtype) for t in (w, bt, vt))
+    return out(-((zs.to(xs.dtype) @ ws) * xs).sum(-1) - zs.to(xs.dtype) @ bs - xs @ vs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import Tensor
 
@@ -10,7 +12,7 @@ from hopfield.classical import ClassicalHopfield
 from hopfield.demo._families import DemoOutcome, family
 
 #: (setting label, rule, rule options, dynamics).
-SETTINGS = (
+SETTINGS: tuple[tuple[str, str, dict[str, Any], str], ...] = (
     ("hebb, async", "hebb", {}, "async"),
     ("storkey, async", "storkey", {}, "async"),
     ("pseudoinverse, async", "pseudoinverse", {}, "async"),
@@ -44,6 +46,6 @@ def classical_family(patterns: Tensor, queries: Tensor, seed: int) -> list[DemoO
     q = binarize_queries(queries, seed)
     outcomes = []
     for (label, _, _, dynamics), net in zip(SETTINGS, _networks(stored), strict=True):
-        res = net.retrieve(q, dynamics=dynamics, max_sweeps=50, seed=seed)
+        res = net.retrieve(q, dynamics=dynamics, max_steps=50, seed=seed)
         outcomes.append(DemoOutcome(label, stored, res.state))
     return outcomes

@@ -23,7 +23,6 @@ from hopfield._table import markdown_table
 from hopfield.classical import ClassicalHopfield
 from hopfield.experiments import Context, Report, experiment
 from hopfield.functional import classical as F
-from hopfield.functional.classical_dynamics import one_thread
 
 __all__ = ["capacity", "mean_field_overlap", "spurious", "temperature"]
 
@@ -51,7 +50,7 @@ def _retrieve_stats(net: ClassicalHopfield, x: Tensor, g: torch.Generator) -> tu
     fixed = float(net.is_fixed_point(x).float().mean())
     seed = int(torch.randint(0, 2**31 - 1, (1,), generator=g))
     queries = data.flip(x, 0.1, seed)
-    res = net.retrieve(queries, dynamics="async", max_sweeps=50, seed=seed + 1)
+    res = net.retrieve(queries, dynamics="async", max_steps=50, seed=seed + 1)
     overlap = float((res.state * x).mean(dim=-1).mean())
     return fixed, overlap
 
@@ -102,8 +101,7 @@ def capacity(ctx: Context) -> Report:
     alphas = {"hebb": low, "storkey": low, "pseudoinverse": low + high}
     results: dict[str, Any] = {"alphas": alphas, "trials": trials, "flip_fraction": 0.1, "dims": {}}
     for d in dims:
-        with one_thread():  # many small operations: one thread is faster on a shared machine
-            runs = [_capacity_trial(d, alphas, g) for _ in ctx.progress(range(trials), desc=f"d={d}")]
+        runs = [_capacity_trial(d, alphas, g) for _ in ctx.progress(range(trials), desc=f"d={d}")]
         per_rule = {}
         for r in RULES:
             arr = np.array([run[r] for run in runs])  # (trials, alphas, 2)
@@ -348,7 +346,7 @@ def temperature(ctx: Context) -> Report:
     chain = torch.arange(chains)
     for t in ctx.progress(temps, desc="T"):
         seed = int(torch.randint(0, 2**31 - 1, (1,), generator=g))
-        res = net.glauber(start, t, n_sweeps, burn_in=burn_in, seed=seed, record=True)
+        res = net.glauber(start, temperature=t, n_sweeps=n_sweeps, burn_in=burn_in, seed=seed, record=True)
         own = res.overlaps[burn_in:, chain, who]  # (sweeps, chains): overlap with the starting pattern
         mean_m.append(float(own.mean()))
         abs_m.append(float(own.abs().mean()))

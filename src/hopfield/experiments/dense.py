@@ -91,7 +91,7 @@ def _bit_error(n: int, d: int, p: int, bits: int, probes: int, g: torch.Generato
         errors += int((new != q).sum())
         total += q.numel()
         if n == 2:
-            classical = ClassicalHopfield(x, "hebb").retrieve(q, dynamics="sync", max_sweeps=1).state
+            classical = ClassicalHopfield(x, "hebb").retrieve(q, dynamics="sync", max_steps=1).state
             mismatch += int((classical != new).sum())
     return errors / total, mismatch
 
@@ -362,7 +362,7 @@ def _versus_networks() -> dict[str, Any]:
 
     def classical(x: Tensor, q: Tensor) -> Tensor:
         state: Tensor = (
-            ClassicalHopfield(x, "hebb").retrieve(q, dynamics="async", order="fixed", max_sweeps=30).state
+            ClassicalHopfield(x, "hebb").retrieve(q, dynamics="async", order="fixed", max_steps=30).state
         )
         return state
 

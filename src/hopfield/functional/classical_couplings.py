@@ -14,6 +14,13 @@ integer entries and the fields ``K s`` are integers, exact in float32 while belo
 fields are detected exactly. With ``P < d/2`` the Hebb couplings are kept *factored*: ``K s = X^T (X s)
 - P s``, never forming ``W`` (``O(P d)`` per state instead of ``O(d^2)``).
 
+**Small products.** A product ``(m, k) @ (k, n)`` of fewer than :data:`SMALL_PRODUCT` multiply-adds
+with a long contraction (``k >= 128``: the fields of a few states) or a single row (``m = 1``: one state;
+the cache update of a one-pattern network) is computed element-wise (:func:`matmul`, :func:`addmm`,
+:func:`addmm_`), where the BLAS library would fork its thread pool for it: torch runs it on the calling
+thread, while a fork costs far more than the product on a busy machine. Other small products stay with
+BLAS, which runs them on one thread. The library never sets torch's thread count.
+
 Shapes: states ``(B, d)`` with entries ±1 in a floating dtype. Nothing here validates its arguments.
 """
 
@@ -24,7 +31,50 @@ from dataclasses import dataclass, replace
 import torch
 from torch import Tensor
 
-__all__ = ["Couplings", "decide", "energy", "is_fixed_point", "local_field", "overlaps", "sync_step"]
+__all__ = [
+    "SMALL_PRODUCT",
+    "Couplings",
+    "addmm",
+    "addmm_",
+    "decide",
+    "energy",
+    "is_fixed_point",
+    "local_field",
+    "matmul",
+    "overlaps",
+    "sync_step",
+]
+
+#: Small products ``(m, k) @ (k, n)`` with ``m k n`` below this may be computed element-wise (see the
+#: module docstring); torch's element-wise kernels stay on the calling thread below 32768 entries.
+SMALL_PRODUCT = 1 << 15
+
+
+def _elementwise(m: int, k: int, n: int) -> bool:
+    # The BLAS library (MKL) forks for long contractions (k >= 256) from a few thousand multiply-adds, and
+    # for a row times a matrix from k n >= 8192 (measured on x86-64).
+    return m * k * n < SMALL_PRODUCT and (k >= 128 or (m == 1 and k * n >= 8192))
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """``a @ b`` for ``a`` (m, k) and ``b`` (k, n): (m, n). Element-wise when small (module docstring)."""
+    if _elementwise(a.shape[0], a.shape[1], b.shape[1]):
+        return (a.unsqueeze(2) * b.unsqueeze(0)).sum(dim=1)
+    return a @ b
+
+
+def addmm(c: Tensor, a: Tensor, b: Tensor, beta: float = 1.0) -> Tensor:
+    """``beta c + a @ b`` (``torch.addmm``): (m, n). Element-wise when small (module docstring)."""
+    if _elementwise(a.shape[0], a.shape[1], b.shape[1]):
+        return torch.add(matmul(a, b), c, alpha=beta)
+    return torch.addmm(c, a, b, beta=beta)
+
+
+def addmm_(c: Tensor, a: Tensor, b: Tensor) -> Tensor:
+    """``c += a @ b`` in place (``Tensor.addmm_``). Element-wise when small (module docstring)."""
+    if _elementwise(a.shape[0], a.shape[1], b.shape[1]):
+        return c.add_(matmul(a, b))
+    return c.addmm_(a, b)
 
 
 @dataclass(frozen=True)
@@ -91,6 +141,16 @@ class Couplings:
         """True for the factored Hebb form."""
         return self.factors is not None
 
+    @property
+    def dtype(self) -> torch.dtype:
+        """The dtype of the stored tensors."""
+        return self.bias.dtype
+
+    @property
+    def device(self) -> torch.device:
+        """The device of the stored tensors."""
+        return self.bias.device
+
     def to(self, dtype: torch.dtype | None = None, device: torch.device | str | None = None) -> Couplings:
         """The same couplings in another dtype / on another device."""
 
@@ -101,7 +161,7 @@ class Couplings:
         matrix = cast(self.matrix)
         return replace(
             self,
-            bias=cast(self.bias),
+            bias=self.bias.to(dtype=dtype, device=device),
             matrix=matrix,
             matrix_t=matrix if same_t else cast(self.matrix_t),
             factors=cast(self.factors),
@@ -121,24 +181,24 @@ class Couplings:
     def cache(self, states: Tensor) -> Tensor:
         """What an asynchronous sweep keeps up to date: ``K s`` (B, d), or ``X s`` (B, P) if factored."""
         if self.factors_t is not None:
-            return states @ self.factors_t
+            return matmul(states, self.factors_t)
         assert self.matrix_t is not None
-        return states @ self.matrix_t
+        return matmul(states, self.matrix_t)
 
     def cache_t(self, states_t: Tensor) -> Tensor:
         """:meth:`cache`, neuron-major: ``X s`` (P, B) or ``K s`` (d, B) of ``states_t`` (d, B)."""
         if self.factors is not None:
-            return self.factors @ states_t
+            return matmul(self.factors, states_t)
         assert self.matrix is not None
-        return self.matrix @ states_t
+        return matmul(self.matrix, states_t)
 
     def raw_field(self, states: Tensor) -> Tensor:
         """``K s`` for each state: (B, d). Integers for integer ``K`` (Hebb)."""
-        if self.factors is not None:
+        if self.factors is not None and self.factors_t is not None:
             p = self.factors.shape[0]
-            return torch.addmm(states, states @ self.factors_t, self.factors, beta=-p)
+            return addmm(states, matmul(states, self.factors_t), self.factors, beta=-p)
         assert self.matrix_t is not None
-        return states @ self.matrix_t
+        return matmul(states, self.matrix_t)
 
 
 def local_field(states: Tensor, couplings: Couplings) -> Tensor:
@@ -156,12 +216,13 @@ def energy(states: Tensor, couplings: Couplings) -> Tensor:
     neither changes the sign).
     """
     raw = couplings.raw_field(states)
-    return -0.5 * couplings.scale * (states * raw).sum(dim=-1) - states @ couplings.bias
+    e = -0.5 * couplings.scale * (states * raw).sum(dim=-1)
+    return e - (states * couplings.bias).sum(dim=-1) if bool(couplings.bias.any()) else e
 
 
 def overlaps(states: Tensor, patterns: Tensor) -> Tensor:
     """Mattis magnetizations ``m_mu = (1/d) sum_i x^mu_i s_i`` (003 Definition 2.2.7): (B, d) -> (B, P)."""
-    return states @ patterns.T / states.shape[-1]
+    return matmul(states, patterns.T) / states.shape[-1]
 
 
 def decide(field: Tensor, states: Tensor) -> Tensor:

@@ -12,21 +12,35 @@ and a bias ``h`` (d,). Registry :data:`LEARNING_RULES`:
 - ``"gradient"``: 001 Algorithm 1: minimize ``sum_n |x_n - y_n|^2 / 2``, ``y_n = sgn(W x_n + b)`` with
   the surrogate gradient of Remark 4, ``W`` symmetrized with zero diagonal after every optimizer step.
 
-Nothing here validates its arguments; :class:`hopfield.ClassicalHopfield` does.
+:data:`RULE_OPTIONS` lists, once, the options each rule takes from ``ClassicalHopfield(..., **options)``
+and the check of each (from :mod:`hopfield._validate`). Nothing else here validates its arguments;
+:class:`hopfield.ClassicalHopfield` does.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import torch
 from torch import Tensor
 
+from hopfield._errors import HopfieldTypeError, input_error
 from hopfield._registry import Registry
+from hopfield._validate import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_nonnegative,
+    check_positive,
+    check_seed,
+    describe,
+)
 
 __all__ = [
     "LEARNING_RULES",
+    "RULE_OPTIONS",
     "SURROGATES",
     "SoftSign",
     "gradient_rule",
@@ -37,7 +51,14 @@ __all__ = [
     "storkey",
 ]
 
-LEARNING_RULES: Registry = Registry("learning rule", "rule")
+
+class Rule(Protocol):
+    """A learning rule: ``(patterns (P, d), **options) -> (W (d, d), h (d,))``."""
+
+    def __call__(self, patterns: Tensor, /, *args: Any, **kwargs: Any) -> tuple[Tensor, Tensor]: ...
+
+
+LEARNING_RULES: Registry[Rule] = Registry("learning rule", "rule")
 
 
 def _zero_diag(w: Tensor) -> Tensor:
@@ -110,7 +131,7 @@ def _surrogate_tanh(a: Tensor, temperature: float) -> Tensor:
 
 
 def _surrogate_seed(a: Tensor, temperature: float) -> Tensor:
-    return (1 - torch.tanh(a)) ** 2 / temperature
+    return (1 - torch.tanh(a)).pow(2) / temperature
 
 
 #: Surrogate derivatives of ``sgn``: ``"tanh"`` is ``d/da tanh(a/T)`` (what Remark 4 of 001 means),
@@ -198,21 +219,22 @@ def gradient_rule(
 
     Returns ``(W, b)``: (d, d) symmetric with zero diagonal, (d,).
     """
-    if isinstance(optimizer, str):
-        optimizer = optimizer_class(optimizer)
+    make: Callable[..., torch.optim.Optimizer] = (
+        optimizer_class(optimizer) if isinstance(optimizer, str) else optimizer
+    )
     d = patterns.shape[1]
     lr = 1.0 / d if lr is None else lr
     w = torch.nn.Parameter(_initial_weights(patterns, init, generator))
     b = torch.nn.Parameter(patterns.new_zeros(d), requires_grad=learn_bias)
-    opt = optimizer([w, b] if learn_bias else [w], lr=lr)
+    opt = make([w, b] if learn_bias else [w], lr=lr)
     for _ in range(steps):
         a = torch.addmm(b, patterns, w.T) - margin * patterns
-        y = SoftSign.apply(a, temperature, surrogate)
+        y: Tensor = SoftSign.apply(a, temperature, surrogate)  # type: ignore[no-untyped-call]  # unannotated in torch
         loss = 0.5 * (patterns - y).pow(2).sum()
         if float(loss.detach()) == 0.0:
             break
         opt.zero_grad()
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]  # unannotated in torch
         opt.step()
         with torch.no_grad():
             w.copy_((w + w.T) / 2)
@@ -231,14 +253,45 @@ def optimizer_names() -> list[str]:
     )
 
 
-def optimizer_class(name: str) -> type[torch.optim.Optimizer]:
-    """The ``torch.optim`` class called ``name`` (case-insensitive); ``ValueError`` lists the valid names."""
+def optimizer_class(name: object, argument: str = "optimizer") -> type[torch.optim.Optimizer]:
+    """The optimizer ``name`` stands for: a ``torch.optim.Optimizer`` subclass itself, or the ``torch.optim``
+    class of that name (case-insensitive). Anything else raises
+    :class:`~hopfield.HopfieldInputError` listing the valid names."""
+    if isinstance(name, type) and issubclass(name, torch.optim.Optimizer):
+        return name
+    expected = f"a torch.optim optimizer class or its name (one of {', '.join(optimizer_names())})"
+    if not isinstance(name, str):
+        raise input_error(argument, expected, describe(name), cls=HopfieldTypeError)
     for n, obj in vars(torch.optim).items():
         if (
             isinstance(obj, type)
             and issubclass(obj, torch.optim.Optimizer)
             and obj is not torch.optim.Optimizer
-            and n.lower() == str(name).lower()
+            and n.lower() == name.lower()
         ):
             return obj
-    raise ValueError(f"optimizer must name a torch.optim optimizer, one of {optimizer_names()}; got {name!r}")
+    raise input_error(argument, expected, repr(name))
+
+
+def _optional_positive(value: object, name: str) -> float | None:
+    return None if value is None else check_positive(value, name)
+
+
+#: The options each rule takes from ``ClassicalHopfield(..., **options)``, each with its check
+#: ``check(value, name) -> value``. The gradient rule's ``seed`` becomes its ``generator``.
+RULE_OPTIONS: dict[str, dict[str, Callable[[Any, str], Any]]] = {
+    "hebb": {},
+    "storkey": {},
+    "pseudoinverse": {"zero_diagonal": check_bool},
+    "gradient": {
+        "temperature": check_positive,
+        "optimizer": optimizer_class,
+        "lr": _optional_positive,
+        "steps": check_int,
+        "init": lambda v, n: check_choice(v, n, ("hebb", "zeros", "glorot")),
+        "margin": check_nonnegative,
+        "learn_bias": check_bool,
+        "surrogate": lambda v, n: check_choice(v, n, tuple(SURROGATES)),
+        "seed": check_seed,
+    },
+}

@@ -7,7 +7,7 @@ network is the Curie-Weiss model in the gauge ``s_i -> x_i s_i``; the Mattis ove
 (J = 1, T_c = 1).
 
 The chains are run by the classical network's functional sampler
-(:func:`hopfield.functional.classical_dynamics.glauber_sweeps`: exact sequential sweeps in a fresh random
+(:func:`hopfield.functional.classical.glauber_sweeps`: exact sequential sweeps in a fresh random
 order, computed block by block for all chains at once), so the validation checks that code too.
 """
 
@@ -24,7 +24,7 @@ from torch import Tensor
 from hopfield._errors import input_error
 from hopfield._random import make_generator
 from hopfield._validate import check_int
-from hopfield.functional import classical_dynamics as cd
+from hopfield.functional import classical as cd
 from hopfield.statmech._common import as_values
 
 #: Largest dimension and number of chains (torch sizes are 64-bit; memory ends much earlier).
