@@ -99,3 +99,14 @@ def test_unknown_backend_lists_valid_names() -> None:
 def test_separation_needs_two_patterns() -> None:
     with pytest.raises(ValueError, match=r"patterns must have at least 2 rows .*got 1"):
         ModernHopfield(X[:1]).separation()
+
+
+def test_modern_names_at_the_top_of_functional_are_deprecated() -> None:
+    """issue 10: ``hopfield.functional.energy`` etc. moved to ``hopfield.functional.modern`` (warns)."""
+    import hopfield.functional as functional
+
+    for name in ("energy", "update", "retrieve", "max_norm", "separation", "topk_weights"):
+        with pytest.warns(FutureWarning, match=rf"'{name}' is deprecated .*functional.modern.{name}"):
+            assert getattr(functional, name) is getattr(functional.modern, name)
+    with pytest.raises(AttributeError):
+        functional.no_such_name  # noqa: B018

@@ -14,10 +14,10 @@ __all__ = ["deprecated_alias", "renamed_arguments", "warn_deprecated"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def warn_deprecated(old: str, new: str, where: str, stacklevel: int = 3) -> None:
-    """Warn that ``old`` is a deprecated name of ``new`` in ``where``."""
+def warn_deprecated(old: str, new: str, where: str, stacklevel: int = 3, what: str = "argument") -> None:
+    """Warn that ``old`` is a deprecated name of ``new`` (an argument, a name, ...) in ``where``."""
     warnings.warn(
-        f"{where}: the argument {old!r} is deprecated and will be removed in the next release; use {new!r}",
+        f"{where}: the {what} {old!r} is deprecated and will be removed in the next release; use {new!r}",
         FutureWarning,
         stacklevel=stacklevel,
     )
