@@ -79,9 +79,9 @@ CASES = [
      r"times must have shape \(2,\), got shape \(1,\)"),
     # queries and options
     ("queries of the wrong dimension", lambda c: c.mem.retrieve(np.ones(D + 1, np.float32)),
-     HopfieldInputError, r"queries must have last dimension 6"),
+     HopfieldInputError, r"state must have last dimension 6"),
     ("NaN query", lambda c: c.mem.search(np.full(D, np.nan, np.float32)), HopfieldInputError,
-     r"queries must contain only finite values"),
+     r"state must contain only finite values"),
     ("topk beyond the rows", lambda c: c.mem.retrieve(Q, topk=11), HopfieldInputError,
      r"topk must be an integer in \[1, 10\], got 11"),
     ("k of 0", lambda c: c.mem.search(Q, k=0), HopfieldInputError,

@@ -26,10 +26,18 @@ import torch.distributed as dist
 from torch import Tensor
 
 from hopfield._arrays import Output
+from hopfield._deprecation import renamed_arguments
 from hopfield._errors import HopfieldInputError, input_error
 from hopfield._result import Retrieval
 from hopfield._tolerances import compute_dtype, tolerances
-from hopfield._validate import as_integers, check_int, check_nonnegative, check_optional_int, check_positive
+from hopfield._validate import (
+    as_integers,
+    check_int,
+    check_nonnegative,
+    check_optional_int,
+    check_positive,
+    check_seed,
+)
 from hopfield.functional.lse import LsePartial, rescale
 from hopfield.memory import Memory
 from hopfield.memory import _stream as S
@@ -221,7 +229,7 @@ class ShardedMemory:
             try:
                 if self._count == 0:
                     raise input_error("memory", "at least one stored pattern", "0 patterns", verb="hold")
-                xi, out = self.local._as_queries(queries)
+                xi, out = self.local._as_queries(queries, "state")
                 code = _DTYPES.index(out.state_dtype or xi.dtype)
                 header = torch.tensor([xi.shape[0], out.numpy, out.squeeze, code])
             except HopfieldInputError as exc:
@@ -230,7 +238,7 @@ class ShardedMemory:
         if error is not None:
             raise error
         if int(header[0]) < 0:
-            raise HopfieldInputError(f"the queries on rank {src} were refused", argument="queries")
+            raise HopfieldInputError(f"the queries on rank {src} were refused", argument="state")
         dtype = _DTYPES[int(header[3])]
         if self.rank != src:
             xi = torch.empty(int(header[0]), self.local.dim, dtype=compute_dtype(dtype))
@@ -254,19 +262,23 @@ class ShardedMemory:
             merged.add(s, i)
         return merged.weights(part), merged.ids
 
+    @renamed_arguments(queries="state", steps="max_steps")
     def retrieve(
         self,
-        queries: Any = None,
+        state: Any = None,
         *,
         max_steps: int = 1,
         tol: float | None = None,
+        seed: int | torch.Generator | None = None,
         topk: int | None = None,
         src: int = 0,
     ) -> Retrieval:
-        """Collective :meth:`Memory.retrieve <hopfield.Memory.retrieve>` with rank ``src``'s queries."""
+        """Collective :meth:`Memory.retrieve <hopfield.Memory.retrieve>` with rank ``src``'s queries
+        (``state``; other ranks may pass None). ``seed`` is accepted for a uniform API (deterministic)."""
+        check_seed(seed)
         max_steps = check_int(max_steps, "max_steps")
         topk = check_optional_int(topk, "topk", maximum=max(self._count, 1))
-        xi, out = self._queries(queries, src)
+        xi, out = self._queries(state, src)
         norms = self._gather(torch.tensor([self.local.max_norm], dtype=torch.float64), "retrieve")
         m = float(torch.cat(norms).max())
         tol = tolerances(xi.dtype).retrieve * max(1.0, m) if tol is None else check_nonnegative(tol, "tol")
@@ -290,10 +302,11 @@ class ShardedMemory:
             **more,
         )
 
-    def search(self, queries: Any = None, k: int = 10, *, src: int = 0) -> tuple[Any, Any]:
+    @renamed_arguments(queries="state")
+    def search(self, state: Any = None, k: int = 10, *, src: int = 0) -> tuple[Any, Any]:
         """Collective exact top-k: ``(weights (B, k), global row positions (B, k))`` on every rank."""
         k = check_int(k, "k", 1, max(self._count, 1))
-        xi, out = self._queries(queries, src)
+        xi, out = self._queries(state, src)
         with torch.no_grad():
             w, i = self._topk(xi, k)
         return out(w), out(i)

@@ -10,6 +10,7 @@ import torch
 from torch import Tensor
 
 from hopfield._arrays import Output
+from hopfield._deprecation import renamed_arguments
 from hopfield._errors import input_error
 from hopfield._iterate import RawRetrieval, run_until_fixed
 from hopfield._result import Retrieval
@@ -161,9 +162,10 @@ class MemoryReader:
         part = self._partial(q, topk=top, values=False)
         return top.weights(part), top.ids
 
+    @renamed_arguments(queries="state", steps="max_steps")
     def retrieve(
         self,
-        queries: Any,
+        state: Any,
         *,
         max_steps: int = 1,
         tol: float | None = None,
@@ -175,8 +177,8 @@ class MemoryReader:
 
         Parameters
         ----------
-        queries:
-            ``(d,)`` or ``(B, d)``.
+        state:
+            Queries ``(d,)`` or ``(B, d)`` (``queries=`` is a deprecated name).
         max_steps:
             Updates per query (default 1: one-step retrieval, the attention read-out). More than one
             needs ``value_dim == dim``.
@@ -201,7 +203,7 @@ class MemoryReader:
         max_steps = check_int(max_steps, "max_steps")
         return_weights = check_bool(return_weights, "return_weights")
         check_seed(seed)
-        xi, out = self._queries(queries)
+        xi, out = self._queries(state, "state")
         topk = check_optional_int(topk, "topk", maximum=self.count)
         tol = (
             tolerances(xi.dtype).retrieve * max(1.0, self.max_norm)
@@ -232,23 +234,25 @@ class MemoryReader:
             **more,
         )
 
-    def search(self, queries: Any, k: int = 10) -> tuple[Any, Any]:
+    @renamed_arguments(queries="state")
+    def search(self, state: Any, k: int = 10) -> tuple[Any, Any]:
         """The ``k`` rows of largest softmax weight for each query (exact top-k, like a flat index).
 
         With ``gamma = 0`` the order is that of the inner products ``x_i^T xi`` (FAISS
         ``IndexFlatIP`` gives the same indices). Returns ``(weights (B, k), indices (B, k))``, the
         indices being row positions (int64), largest weight first.
         """
-        xi, out = self._queries(queries)
+        xi, out = self._queries(state, "state")
         k = check_int(k, "k", 1, self.count)
         with torch.no_grad():
             w, i = self._topk(xi, k)
         return out(w), out(i)
 
-    def energy(self, states: Any, *, time: int | None = None) -> Any:
+    @renamed_arguments(states="state")
+    def energy(self, state: Any, *, time: int | None = None) -> Any:
         """Energy (445) of 004 at time ``time`` (default: the newest, :attr:`time`); eq. (432) when
         gamma = 0. ``(d,) -> scalar``, ``(B, d) -> (B,)``."""
-        xi, out = self._queries(states, "states")
+        xi, out = self._queries(state, "state")
         newest = self.time or 0
         t = newest if time is None else check_int(time, "time", newest)
         with torch.no_grad():
