@@ -1,0 +1,87 @@
+"""The MNIST experiments of seed 003 ch. 4 (``seed003-*``): harness, resume, quick forms beat chance."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+import torch
+from torch import nn
+
+from hopfield._errors import HopfieldInputError
+from hopfield.experiments import Context
+from hopfield.experiments._seed003_train import SPLIT, Task, accuracy_eval, fit, mnist32
+
+
+class _Interrupt(Exception):
+    pass
+
+
+def _interrupting(after: int):
+    """A progress wrapper that raises after ``after`` epochs (an interruption between checkpoints)."""
+
+    def progress(it, **kw):
+        for k, item in enumerate(it):
+            if k == after:
+                raise _Interrupt
+            yield item
+
+    return progress
+
+
+def _toy_task(x_test, y_test) -> Task:
+    def loss(model, batch, g):
+        x, y = batch
+        noisy = x + 0.1 * torch.randn(x.shape, generator=g)  # uses the epoch's generator
+        return nn.functional.cross_entropy(model(noisy), y)
+
+    return Task(
+        "toy",
+        {"model": "linear"},
+        lambda: nn.Sequential(nn.Flatten(), nn.Linear(1024, 10)),
+        loss,
+        accuracy_eval(x_test, y_test),
+        0.01,
+        plateau="accuracy",
+    )
+
+
+def test_mnist32(data_dir):
+    ctx = Context(data_dir=data_dir)
+    x, y, xt, yt = mnist32(ctx, "signed", n_train=50)
+    assert x.shape == (50, 1, 32, 32) and xt.shape == (10000 - SPLIT, 1, 32, 32)
+    assert x.dtype == torch.float32 and y.dtype == torch.int64 and yt.shape == (2000,)
+    assert float(x.min()) == -1.0 and float(x.max()) == 1.0
+    assert bool((x[..., :2, :] == -1).all()) and bool((x[..., -2:] == -1).all())  # padding: background
+    u = mnist32(ctx, "unit", n_train=50, n_test=5)
+    assert torch.allclose(u[0], (x + 1) / 2) and u[2].shape[0] == 5 and float(u[0].min()) == 0.0
+    with pytest.raises(HopfieldInputError, match="scale"):
+        mnist32(ctx, "bytes")
+
+
+def test_fit_resume_equals_uninterrupted(data_dir, one_thread, tmp_path):
+    """Interrupted after epoch 1 and run again: same history and weights as an uninterrupted run."""
+    base = Context(data_dir=data_dir, seed=3)
+    x, y, xt, yt = mnist32(base, "signed", n_train=300, n_test=200)
+    task = _toy_task(xt, yt)
+    ref_model, ref = fit(replace(base, work_dir=tmp_path / "a"), task, (x, y), 3, 32)
+    ctx = replace(base, work_dir=tmp_path / "b", progress=_interrupting(1))
+    with pytest.raises(_Interrupt):
+        fit(ctx, task, (x, y), 3, 32)
+    assert (tmp_path / "b" / "checkpoints" / "toy.pt").is_file()
+    model, rec = fit(replace(base, work_dir=tmp_path / "b"), task, (x, y), 3, 32)
+    assert rec["resumed_from"] == 1 and ref["resumed_from"] == 0
+    assert rec["history"] == ref["history"]
+    for a, b in zip(model.state_dict().values(), ref_model.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    assert ref["history"][-1]["accuracy"] > 0.5  # the toy model learns
+    # another configuration does not resume from this checkpoint
+    _, other = fit(replace(base, work_dir=tmp_path / "b", seed=4), task, (x, y), 3, 32)
+    assert other["resumed_from"] == 0
+
+
+def test_fit_without_work_dir(data_dir, one_thread):
+    ctx = Context(data_dir=data_dir)
+    x, y, xt, yt = mnist32(ctx, "signed", n_train=100, n_test=50)
+    _, rec = fit(ctx, _toy_task(xt, yt), (x, y), 1, 50)
+    assert [h["epoch"] for h in rec["history"]] == [0, 1] and rec["trainable_parameters"] == 10250
