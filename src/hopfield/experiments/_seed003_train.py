@@ -183,19 +183,21 @@ def fit(
     else:
         history = [{"epoch": 0, "train_loss": None, "lr": task.lr, **_evaluate(model, task)}]
         start, spent = 0, 0.0
-    n = train[0].shape[0]
+    n_samples = train[0].shape[0]
     for epoch in ctx.progress(range(start + 1, epochs + 1), desc=task.name, initial=start, total=epochs):
         model.train()
         g = epoch_generator(ctx.seed, epoch)
         total = 0.0
-        for idx in batches(n, batch, g):
+        for idx in batches(n_samples, batch, g):
             loss = task.loss(model, tuple(t[idx] for t in train), g)
             opt.zero_grad()
             torch.autograd.backward(loss)
             opt.step()
             total += float(loss.detach()) * idx.numel()
         metrics = _evaluate(model, task)
-        history.append({"epoch": epoch, "train_loss": total / n, "lr": opt.param_groups[0]["lr"], **metrics})
+        history.append(
+            {"epoch": epoch, "train_loss": total / n_samples, "lr": opt.param_groups[0]["lr"], **metrics}
+        )
         if task.plateau is not None:
             sched.step(metrics[task.plateau])
         if path is not None:
