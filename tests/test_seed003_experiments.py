@@ -85,3 +85,28 @@ def test_fit_without_work_dir(data_dir, one_thread):
     x, y, xt, yt = mnist32(ctx, "signed", n_train=100, n_test=50)
     _, rec = fit(ctx, _toy_task(xt, yt), (x, y), 1, 50)
     assert [h["epoch"] for h in rec["history"]] == [0, 1] and rec["trainable_parameters"] == 10250
+
+
+def _figures_ok(figs, stems):
+    from matplotlib.figure import Figure
+
+    assert set(figs) == set(stems) and all(isinstance(f, Figure) for f in figs.values())
+
+
+def test_vhnn_quick_and_resume(data_dir, one_thread, tmp_path):
+    from hopfield.experiments import registry, seed003_vhnn
+
+    assert "seed003-vhnn" in registry().names()
+    ctx = Context(quick=True, data_dir=data_dir, seed=1)
+    ref = seed003_vhnn.compute(replace(ctx, work_dir=tmp_path / "a"))
+    with pytest.raises(_Interrupt):  # interrupted after the first block of 256 steps
+        seed003_vhnn.compute(replace(ctx, work_dir=tmp_path / "b", progress=_interrupting(1)))
+    again = seed003_vhnn.compute(replace(ctx, work_dir=tmp_path / "b"))
+    for key in ("sphere_track", "nearest_track", "distance_track", "chains"):
+        assert again[key] == ref[key], key
+    near = torch.tensor(ref["nearest_track"])
+    assert near.shape == (2, 512) and ref["radius"] == pytest.approx(1 / (0.063 * 30 * 31.3933), rel=1e-4)
+    # the state hops: between patterns, yet mostly around a few of them
+    assert all(c["nearest_switches"] > 5 and c["main_share"] > 0.5 for c in ref["chains"])
+    assert "| chain |" in seed003_vhnn.summarize(ref)
+    _figures_ok(seed003_vhnn.plot(ref), {"hopping", "visits"})

@@ -38,7 +38,9 @@ __all__ = [
     "batches",
     "epoch_generator",
     "fit",
+    "load_checkpoint",
     "mnist32",
+    "save_checkpoint",
 ]
 
 #: Index of the first test image: images ``0 .. SPLIT - 1`` train, ``SPLIT .. 9999`` test.
@@ -105,7 +107,8 @@ class Task:
         A metric of ``evaluate`` to drive ``ReduceLROnPlateau(mode="max")`` (the seed's "adaptive learning
         rate using the current accuracy"), or ``None`` for a constant rate.
     trainable:
-        Which parameters to train, by a predicate on their names (default all).
+        Which parameters to train, by a predicate on their names (default: all that the model does not
+        freeze itself).
     """
 
     name: str
@@ -131,11 +134,13 @@ def accuracy_eval(x: Tensor, y: Tensor, batch: int = 1000) -> Callable[[nn.Modul
     return evaluate
 
 
-def _checkpoint_path(ctx: Context, task: Task) -> Path | None:
-    return None if ctx.work_dir is None else Path(ctx.work_dir) / "checkpoints" / f"{task.name}.pt"
+def _checkpoint_path(ctx: Context, name: str) -> Path | None:
+    return None if ctx.work_dir is None else Path(ctx.work_dir) / "checkpoints" / f"{name}.pt"
 
 
-def _load(path: Path | None, config: dict[str, Any]) -> dict[str, Any] | None:
+def load_checkpoint(ctx: Context, name: str, config: dict[str, Any]) -> dict[str, Any] | None:
+    """The checkpoint ``name`` in ``ctx.work_dir/checkpoints/`` if it exists and its ``config`` matches."""
+    path = _checkpoint_path(ctx, name)
     if path is None or not path.is_file():
         return None
     state: dict[str, Any] = torch.load(path, weights_only=True)
@@ -144,6 +149,13 @@ def _load(path: Path | None, config: dict[str, Any]) -> dict[str, Any] | None:
 
 def _save(record: dict[str, Any], f: Any) -> None:
     torch.save(record, f)
+
+
+def save_checkpoint(ctx: Context, name: str, record: dict[str, Any]) -> None:
+    """Write ``record`` (with its ``config``) as checkpoint ``name`` atomically (no-op without work_dir)."""
+    path = _checkpoint_path(ctx, name)
+    if path is not None:
+        atomic_write(path, functools.partial(_save, record))
 
 
 def _evaluate(model: nn.Module, task: Task) -> dict[str, float]:
@@ -166,13 +178,13 @@ def fit(
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(ctx.seed)
         model = task.make_model()
-    params = [p for n, p in model.named_parameters() if task.trainable(n)]
     for n, p in model.named_parameters():
-        p.requires_grad_(task.trainable(n))
+        if not task.trainable(n):
+            p.requires_grad_(False)
+    params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=task.lr)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="max", factor=0.5, patience=2)
-    path = _checkpoint_path(ctx, task)
-    state = _load(path, config)
+    state = load_checkpoint(ctx, task.name, config)
     t0 = time.perf_counter()
     if state is not None:
         model.load_state_dict(state["model"])
@@ -200,8 +212,10 @@ def fit(
         )
         if task.plateau is not None:
             sched.step(metrics[task.plateau])
-        if path is not None:
-            record = {
+        save_checkpoint(
+            ctx,
+            task.name,
+            {
                 "config": config,
                 "epoch": epoch,
                 "model": model.state_dict(),
@@ -209,8 +223,8 @@ def fit(
                 "scheduler": sched.state_dict(),
                 "history": history,
                 "seconds": spent + time.perf_counter() - t0,
-            }
-            atomic_write(path, functools.partial(_save, record))
+            },
+        )
     record_out = {
         "history": history,
         "seconds": spent + time.perf_counter() - t0,
