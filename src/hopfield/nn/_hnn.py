@@ -6,6 +6,7 @@ Every softmax update goes through :func:`hopfield.nn.functional.hopfield_update`
 - :func:`logit_loop`: the logits ``l = beta X^T xi`` of that loop (003 §4.1: ``l <- A_beta softmax(l)``,
   ``A_beta = beta X^T X``; Listing 4.1), computed in pattern space through the state loop;
 - :func:`softmax_probs`: ``softmax(beta X^T xi)`` itself (the one update with the identity as values);
+- :func:`generalized_loop`: the loop ``l <- M^T M softmax(l)`` with ``M`` trained (003 §4.1 remark);
 - :func:`deep_max`: the max over the ``deep`` patterns of each feature (Listing 4.1, lines 30-31);
 - :func:`vhnn_step`: one noisy step of the variational network (003 §4.4, Listing 4.3);
 - :func:`sphere_radius`, :func:`sphere_index`: the spheres ``S_i`` of 003 Proposition 3.4 (radius
@@ -26,6 +27,7 @@ from hopfield.nn._update import hopfield_update
 
 __all__ = [
     "deep_max",
+    "generalized_loop",
     "logit_loop",
     "softmax_probs",
     "sphere_index",
@@ -88,6 +90,34 @@ def softmax_probs(states: Tensor, patterns: Tensor, beta: float | Tensor) -> Ten
     p_count = patterns.shape[-2]
     eye = torch.eye(p_count, dtype=states.dtype, device=states.device).expand(patterns.shape[0], -1, -1)
     return hopfield_update(states.unsqueeze(-2), patterns, eye, _per_channel(beta)).squeeze(-2)
+
+
+def generalized_loop(logits: Tensor, matrix: Tensor, iterations: int) -> Tensor:
+    """``iterations`` times ``l <- A softmax(l)`` with ``A = M^T M`` trained directly (003 §4.1 remark).
+
+    ``A softmax(l) = M^T (M softmax(l))``: the one update with the logits as queries, the identity as
+    stored patterns and ``M^T`` as values gives ``M softmax(l)``, then ``M^T`` maps it back.
+
+    Parameters
+    ----------
+    logits:
+        ``(B, C, P)``.
+    matrix:
+        ``M``, ``(C, R, P)`` (``R`` rows per channel; ``R = P`` is the seed's square ``M``).
+
+    Returns
+    -------
+    Tensor
+        ``(B, C, P)``.
+    """
+    p_count = matrix.shape[-1]
+    eye = torch.eye(p_count, dtype=logits.dtype, device=logits.device).expand(matrix.shape[0], -1, -1)
+    m = matrix.to(logits.dtype)
+    out = logits
+    for _ in range(iterations):
+        code = hopfield_update(out.unsqueeze(-2), eye, m.transpose(-1, -2)).squeeze(-2)  # (B, C, R)
+        out = torch.einsum("bcr,crp->bcp", code, m)
+    return out
 
 
 def deep_max(logits: Tensor, features: int, deep: int) -> Tensor:
