@@ -110,3 +110,64 @@ def test_vhnn_quick_and_resume(data_dir, one_thread, tmp_path):
     assert all(c["nearest_switches"] > 5 and c["main_share"] > 0.5 for c in ref["chains"])
     assert "| chain |" in seed003_vhnn.summarize(ref)
     _figures_ok(seed003_vhnn.plot(ref), {"hopping", "visits"})
+
+
+def test_cnn_parameter_count():
+    from hopfield.experiments.seed003_classify import CNN_PARAMETERS, build_cnn
+
+    model = build_cnn()
+    counts = {n: p.numel() for n, p in model.named_parameters() if p.requires_grad}
+    assert sum(counts.values()) == CNN_PARAMETERS == 56_440
+    assert counts["conv.weight"] + counts["conv.bias"] == 85 and counts["hnn.patterns"] == 56_250
+    assert counts["hnn.bias"] == 50 and counts["hnn.log_beta"] == 5 and counts["merge.weight"] == 50
+    assert model(torch.zeros(2, 1, 32, 32)).shape == (2, 10)
+
+
+def test_denoiser_parameter_count():
+    from hopfield.experiments.seed003_denoise import DENOISER_PARAMETERS, build_denoiser
+
+    model = build_denoiser()
+    assert sum(p.numel() for p in model.parameters() if p.requires_grad) == DENOISER_PARAMETERS == 733
+    x = torch.rand(2, 1, 32, 32)
+    stages = model.stages(x)
+    assert stages["logits"].shape == (2, 9, 28, 28) and stages["code"].shape == (2, 3, 26, 26)
+    assert stages["output"].shape == x.shape
+
+
+def test_patterns_quick(data_dir, one_thread, tmp_path):
+    from hopfield.experiments import run
+
+    report, folder = run("seed003-patterns", tmp_path, Context(quick=True, data_dir=data_dir))
+    r = report.results
+    assert r["accuracy"] > 0.3 and r["accuracy"] > r["zero_shot_accuracy"]  # chance: 0.1
+    assert 0.1 < r["zero_shot_accuracy"] < 0.5  # the patterns as given: above chance, far from good
+    assert r["trainable_parameters"] == 30 * 1024 + 10 + 1 and r["resumed_from"] == 0
+    change = torch.tensor(r["pattern_change"])
+    assert change.shape == (30,) and bool((change > 0).all())
+    assert (folder / "training.png").is_file() and (folder / "patterns.png").is_file()
+    _figures_ok(report.figures, {"training", "patterns"})
+    assert "| zero-shot accuracy" in report.summary
+    # a second run in the same folder resumes from the last checkpoint: nothing left to train
+    again, _ = run("seed003-patterns", tmp_path, Context(quick=True, data_dir=data_dir))
+    assert again.results["resumed_from"] == 3 and again.results["history"] == r["history"]
+
+
+def test_cnn_quick(data_dir, one_thread, tmp_path):
+    from hopfield.experiments import seed003_classify
+
+    ctx = Context(quick=True, data_dir=data_dir, work_dir=tmp_path)
+    r = seed003_classify.compute_cnn(ctx)
+    assert r["accuracy"] > 0.6 and r["history"][0]["accuracy"] < 0.3  # chance: 0.1
+    assert r["trainable_parameters"] == 56_440
+    assert "56,440" in seed003_classify.summarize_cnn(r)
+    _figures_ok({"training": seed003_classify.plot_curves(r)}, {"training"})
+
+
+def test_denoiser_quick(data_dir, one_thread, tmp_path):
+    from hopfield.experiments import seed003_denoise
+
+    r = seed003_denoise.compute(Context(quick=True, data_dir=data_dir, work_dir=tmp_path))
+    assert r["mse"] < 0.2 * r["identity_mse"] and r["mse"] < r["history"][0]["mse"]
+    assert r["identity_mse"] == pytest.approx(1.0, abs=0.05)  # noise of variance 1.0
+    assert "| ConvHNN2d denoiser |" in seed003_denoise.summarize(r)
+    _figures_ok(seed003_denoise.plot(r), {"training", "examples", "logits"})

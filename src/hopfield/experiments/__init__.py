@@ -32,6 +32,8 @@ MODULES = [
     "dense",
     "layers",
     "memory",
+    "seed003_classify",
+    "seed003_denoise",
     "seed003_vhnn",
 ]
 
