@@ -77,8 +77,9 @@ def compute(ctx: Context) -> dict[str, Any]:
         xi, done, spent = state["xi"], int(state["done"]), float(state["seconds"])
         g.set_state(state["generator"])
         sphere, nearest, dist = list(state["sphere"]), list(state["nearest"]), list(state["dist"])
-    blocks = range(done // BLOCK, -(-cfg["steps"] // BLOCK))
-    for b in ctx.progress(blocks, desc="seed003-vhnn", initial=done // BLOCK, total=len(blocks)):
+    n_blocks = -(-cfg["steps"] // BLOCK)
+    blocks = range(done // BLOCK, n_blocks)
+    for b in ctx.progress(blocks, desc="seed003-vhnn", initial=done // BLOCK, total=n_blocks):
         n = min(BLOCK, cfg["steps"] - b * BLOCK)
         traj = vhnn.trajectory(xi, n, generator=g)  # (n, chains, 1, 1024)
         xi = traj[-1].clone()
