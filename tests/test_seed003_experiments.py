@@ -142,6 +142,9 @@ def test_patterns_quick(data_dir, one_thread, tmp_path):
     assert r["accuracy"] > 0.3 and r["accuracy"] > r["zero_shot_accuracy"]  # chance: 0.1
     assert 0.1 < r["zero_shot_accuracy"] < 0.5  # the patterns as given: above chance, far from good
     assert r["trainable_parameters"] == 30 * 1024 + 10 + 1 and r["resumed_from"] == 0
+    frozen = r["frozen_patterns"]  # only the bias (10) and log-beta (1) trained
+    assert frozen["trainable_parameters"] == 11 and frozen["history"][0] == r["history"][0]
+    assert frozen["accuracy"] > 0.1 and len(frozen["bias_after"]) == 10
     change = torch.tensor(r["pattern_change"])
     assert change.shape == (30,) and bool((change > 0).all())
     assert (folder / "training.png").is_file() and (folder / "patterns.png").is_file()
@@ -150,6 +153,7 @@ def test_patterns_quick(data_dir, one_thread, tmp_path):
     # a second run in the same folder resumes from the last checkpoint: nothing left to train
     again, _ = run("seed003-patterns", tmp_path, Context(quick=True, data_dir=data_dir))
     assert again.results["resumed_from"] == 3 and again.results["history"] == r["history"]
+    assert again.results["frozen_patterns"]["history"] == frozen["history"]
 
 
 def test_cnn_quick(data_dir, one_thread, tmp_path):

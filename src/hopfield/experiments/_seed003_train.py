@@ -231,7 +231,6 @@ def fit(
         "resumed_from": start,
         "trainable_parameters": sum(p.numel() for p in params),
         "threads": torch.get_num_threads(),
-        "config": config,
     }
     model.eval()
     return model, record_out

@@ -18,6 +18,7 @@ Data: :data:`hopfield.experiments._seed003_train.SPLIT_TEXT`; training by
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -85,6 +86,14 @@ def build_cnn(iterations: int = 1) -> nn.Module:
     return model
 
 
+def _everything(name: str) -> bool:
+    return True
+
+
+def _not_patterns(name: str) -> bool:
+    return not name.endswith("patterns")
+
+
 def _cross_entropy(model: nn.Module, batch: tuple[Tensor, ...], g: torch.Generator) -> Tensor:
     x, y = batch
     return nn.functional.cross_entropy(model(x), y)
@@ -102,8 +111,8 @@ def _winners(model: PatternClassifier, x: Tensor) -> Tensor:
 def compute_patterns(ctx: Context) -> dict[str, Any]:
     """Zero-shot and trained accuracy of the 30 digit patterns in a DeepHNN (003 §4.2, Fig. 4.5)."""
     cfg: dict[str, Any] = {
-        "n_train": 2000 if ctx.quick else 8000,
-        "n_test": 1000 if ctx.quick else 2000,
+        "n_train": 1200 if ctx.quick else 8000,
+        "n_test": 600 if ctx.quick else 2000,
         "epochs": 3 if ctx.quick else 40,
         "batch": 64,
         "lr": 0.01,
@@ -111,24 +120,36 @@ def compute_patterns(ctx: Context) -> dict[str, Any]:
         "iterations": PATTERN_ITERATIONS,
         "scale": "2 L / 255 - 1 (background -1), padded 28 -> 32",
         "trained": "patterns, bias, log-beta (all DeepHNN parameters)",
+        "frozen": "bias and log-beta only (the patterns as given)",
     }
     patterns, names = data.load_digit_patterns(ctx.data_dir)
     x_train, y_train, x_test, y_test = mnist32(ctx, "signed", cfg["n_train"], cfg["n_test"])
-    task = Task(
-        "seed003-patterns",
-        {k: v for k, v in cfg.items() if k not in ("epochs", "batch")},
-        lambda: PatternClassifier(patterns),
-        _cross_entropy,
-        accuracy_eval(x_test, y_test),
-        cfg["lr"],
-        plateau="accuracy",
+    settings = {k: v for k, v in cfg.items() if k not in ("epochs", "batch", "frozen")}
+
+    def task(name: str, trainable: Callable[[str], bool]) -> Task:
+        return Task(
+            name,
+            settings,
+            lambda: PatternClassifier(patterns),
+            _cross_entropy,
+            accuracy_eval(x_test, y_test),
+            cfg["lr"],
+            plateau="accuracy",
+            trainable=trainable,
+        )
+
+    model, record = fit(
+        ctx, task("seed003-patterns", _everything), (x_train, y_train), cfg["epochs"], cfg["batch"]
     )
-    model, record = fit(ctx, task, (x_train, y_train), cfg["epochs"], cfg["batch"])
+    frozen_model, frozen = fit(
+        ctx, task("seed003-patterns-frozen", _not_patterns), (x_train, y_train), cfg["epochs"], cfg["batch"]
+    )
     hnn: Any = model.hnn
     after = hnn.patterns.detach()[0].double()
     change = torch.linalg.vector_norm(after - patterns, dim=-1) / torch.linalg.vector_norm(patterns, dim=-1)
     wins = torch.bincount(_winners(PatternClassifier(patterns), x_test), minlength=30)
     corr = float(torch.corrcoef(torch.stack([wins.double(), change]))[0, 1])
+    fhnn: Any = frozen_model.hnn
     return {
         "config": cfg,
         "split": SPLIT_TEXT,
@@ -143,6 +164,14 @@ def compute_patterns(ctx: Context) -> dict[str, Any]:
         "change_wins_correlation": corr if math.isfinite(corr) else None,
         "patterns_before": patterns.tolist(),
         "patterns_after": after.tolist(),
+        "frozen_patterns": {
+            "accuracy": frozen["history"][-1]["accuracy"],
+            "test_loss": frozen["history"][-1]["test_loss"],
+            "train_loss": frozen["history"][-1]["train_loss"],
+            "beta_after": float(fhnn.beta.detach().reshape(-1)[0]),
+            "bias_after": fhnn.bias.detach()[0].tolist(),
+            **frozen,
+        },
         **record,
     }
 
@@ -179,8 +208,11 @@ def compute_cnn(ctx: Context) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------- plot, summarize
-def plot_curves(results: dict[str, Any]) -> Any:
-    """Training loss, test loss and test accuracy per epoch (epoch 0: before training)."""
+def plot_curves(results: dict[str, Any], others: dict[str, Any] | None = None) -> Any:
+    """Training loss, test loss and test accuracy per epoch (epoch 0: before training).
+
+    ``others``: more runs ``{label: history}``, their test accuracy drawn beside.
+    """
     h = results["history"]
     ep = [r["epoch"] for r in h]
     fig, (ax1, ax2) = subplots(1, 2, figsize=(9, 3.5))
@@ -188,7 +220,9 @@ def plot_curves(results: dict[str, Any]) -> Any:
     ax1.plot(ep, [r["test_loss"] for r in h], "o-", ms=3, label="test (cross-entropy)")
     ax1.set(xlabel="epoch", ylabel="loss", yscale="log")
     ax1.legend(fontsize=7)
-    ax2.plot(ep, [r["accuracy"] for r in h], "o-", ms=3)
+    ax2.plot(ep, [r["accuracy"] for r in h], "o-", ms=3, label="test accuracy")
+    for label, other in (others or {}).items():
+        ax2.plot([r["epoch"] for r in other], [r["accuracy"] for r in other], "s-", ms=3, label=label)
     ax2.axhline(0.1, color="grey", ls=":", lw=1, label="chance")
     ax2.set(xlabel="epoch", ylabel="test accuracy", ylim=(0, 1))
     ax2.legend(fontsize=7)
@@ -211,7 +245,8 @@ def plot_patterns(results: dict[str, Any]) -> dict[str, Any]:
         axes[2 * row + 1, col].set_title(f"change {results['pattern_change'][k]:.2f}", fontsize=7)
     fig.suptitle("digit patterns before (upper rows) and after training (lower rows)")
     fig.tight_layout()
-    return {"training": plot_curves(results), "patterns": fig}
+    frozen = {"patterns frozen (bias, beta trained)": results["frozen_patterns"]["history"]}
+    return {"training": plot_curves(results, frozen), "patterns": fig}
 
 
 def _time(results: dict[str, Any]) -> str:
@@ -225,10 +260,13 @@ def summarize_patterns(r: dict[str, Any]) -> str:
     """Zero-shot and trained accuracy beside the seed's; which patterns changed."""
     change = torch.tensor(r["pattern_change"])
     wins = torch.tensor(r["zero_shot_wins"])
+    fz = r["frozen_patterns"]
     top = wins.argsort(descending=True)[:5]
     rows = [
         ["zero-shot accuracy (patterns as given)", f"{r['zero_shot_accuracy']:.3f}", "(Fig. 4.5: poor)"],
         ["test accuracy after training", f"{r['accuracy']:.3f}", f"{SEED_PATTERNS['accuracy']}"],
+        ["test accuracy, patterns frozen (bias, beta trained)", f"{fz['accuracy']:.3f}", ""],
+        ["final training loss, patterns frozen", f"{fz['train_loss']:.2f}", ""],
         ["final training loss (cross-entropy)", f"{r['train_loss']:.2f}", f"{SEED_PATTERNS['loss']}"],
         ["mean relative pattern change", f"{float(change.mean()):.3f}", "high-attribution ones unchanged"],
         [
@@ -243,8 +281,9 @@ def summarize_patterns(r: dict[str, Any]) -> str:
     return (
         markdown_table(["quantity", "ours", "seed 003 §4.2"], rows)
         + f"\n\nData: {r['split']} (ours used {cfg['n_train']} / {cfg['n_test']}). Scaling: {cfg['scale']}."
-        f" Trained: {cfg['trained']}; Adam, lr {cfg['lr']} halved when the test accuracy stalls, batch"
-        f" {cfg['batch']}. {_time(r)}. Relative change: ||x' - x|| / ||x|| per pattern; 'decided images':"
+        f" Trained: {cfg['trained']} (second run: {cfg['frozen']}); Adam, lr {cfg['lr']} halved when"
+        f" the test accuracy stalls, batch {cfg['batch']}. {_time(r)} (frozen run: {_time(fz)})."
+        " Relative change: ||x' - x|| / ||x|| per pattern; 'decided images':"
         " the test images whose predicted class came from that pattern before training."
     )
 

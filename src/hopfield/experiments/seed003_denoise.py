@@ -83,8 +83,8 @@ def _loss(model: nn.Module, batch: tuple[Tensor, ...], g: torch.Generator) -> Te
 def compute(ctx: Context) -> dict[str, Any]:
     """Train the denoiser; test MSE beside the identity map and the mean image."""
     cfg: dict[str, Any] = {
-        "n_train": 1000 if ctx.quick else 8000,
-        "n_test": 300 if ctx.quick else 2000,
+        "n_train": 800 if ctx.quick else 8000,
+        "n_test": 200 if ctx.quick else 2000,
         "epochs": 3 if ctx.quick else 20,
         "batch": 64 if ctx.quick else 128,
         "lr": 0.01,
