@@ -12,7 +12,7 @@ from torch.func import functional_call
 
 from helpers import assert_close
 from hopfield import HopfieldInputError, HopfieldTypeError
-from hopfield.nn import VHNN, ConvexMerge, ConvHNN2d, DeepHNN, GeneralizedHopfield
+from hopfield.nn import VHNN, ConvexMerge, ConvHNN2d, DeepHNN, GeneralizedHopfield, sphere_index
 
 D64 = torch.float64
 
@@ -148,6 +148,8 @@ def _raises(argument: str, fn, *contains: str, cls: type = HopfieldInputError) -
         ("output_size", lambda: ConvHNN2d(1, 9, 5).transposed(torch.zeros(1, 9, 4, 4), (9, 9)), ["(4, 4)"]),
         ("states", lambda: VHNN(2, 3, 4).sphere_index(torch.zeros(6, 3, 4)), ["channels=2"]),
         ("states", lambda: VHNN(2, 3, 4).sphere_index(torch.zeros(4)), ["(..., channels, neurons)"]),
+        ("patterns", lambda: sphere_index(torch.zeros(3), torch.zeros(3), 1.0), ["(N, n) or (C, N, n)"]),
+        ("states", lambda: sphere_index(torch.zeros(2, 4), torch.zeros(3, 5), 1.0), ["last dimension 5"]),
         # sizes and iterations
         ("channels", lambda: DeepHNN(0, 10, 5, 225), [">= 1"]),
         ("features", lambda: DeepHNN(5, -1, 5, 225), [">= 1"]),

@@ -23,6 +23,7 @@ import torch
 from torch import Tensor
 
 from hopfield._errors import input_error
+from hopfield._validate import check_tensor
 from hopfield.nn._update import hopfield_update
 
 __all__ = [
@@ -200,7 +201,16 @@ def sphere_index(
     Tensor
         ``int64`` of shape ``states.shape[:-1]``: the index ``i`` of the pattern whose sphere holds the
         state (the nearest one when spheres overlap), ``-1`` when it is in none.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.tensor([[3.0, 0.0], [0.0, 4.0]])
+    >>> sphere_index(torch.tensor([[3.0, 0.1], [0.0, 1.0]]), x, beta=0.05)  # radius 1 / (0.05 * 2 * 4)
+    tensor([ 0, -1])
     """
+    check_tensor(patterns, "patterns", ranks=(2, 3), shape="(N, n) or (C, N, n)")
+    check_tensor(states, "states", ranks=range(1, 9), shape="(..., n) or (..., C, n)")
     if states.shape[-1] != patterns.shape[-1]:
         raise input_error(
             "states",
