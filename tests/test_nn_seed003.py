@@ -303,3 +303,31 @@ def test_sphere_index():
     two = torch.stack([pats, 2 * pats])
     st = torch.stack([states[:2], 2 * states[:2]], dim=1)  # (2, C=2, n)
     assert sphere_index(st, two, torch.tensor([beta, beta], dtype=D64)).tolist() == [[0, 0], [1, 1]]
+
+
+def test_every_softmax_step_is_the_one_update(monkeypatch):
+    """The loops call hopfield.nn.functional.hopfield_update once per step (no copy of the update)."""
+    import hopfield.nn._conv_hnn as conv_mod
+    import hopfield.nn._hnn as core
+    from hopfield.nn.functional import hopfield_update
+
+    calls: list[int] = []
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return hopfield_update(*args, **kwargs)
+
+    monkeypatch.setattr(core, "hopfield_update", counting)
+    monkeypatch.setattr(conv_mod, "hopfield_update", counting)
+    x = _rand(2, 3, 6, dtype=torch.float32)
+    cases = [
+        (lambda: DeepHNN(3, 2, 2, 6, 4)(x), 4),
+        (lambda: GeneralizedHopfield(3, 2, 2, 6, 3)(x), 3),
+        (lambda: VHNN(3, 4, 6, 5)(x, _gen()), 5),
+        (lambda: ConvHNN2d(1, 4, 3, iterations=2)(_rand(2, 1, 6, 6, dtype=torch.float32)), 2),
+        (lambda: ConvHNN2d(1, 4, 3).transposed(_rand(2, 4, 4, 4, dtype=torch.float32)), 1),
+    ]
+    for run, expected in cases:
+        calls.clear()
+        run()
+        assert len(calls) == expected
