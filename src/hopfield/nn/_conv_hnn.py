@@ -55,7 +55,9 @@ def conv_hnn2d(
     updates ``xi <- X softmax(beta X^T xi)`` (004 eq. (17)) against the ``Cout`` patterns ``X``; the
     output at each position is the logits ``beta X^T xi``. This equals the seed's
     ``conv2d(x, beta X)`` followed by ``iterations`` times ``softmax`` and the 1x1 convolution with
-    ``A_beta = beta X^T X``.
+    ``A_beta = beta X^T X``. The patches are never unfolded: the first update starts from the logits
+    ``conv2d(x, beta X)`` (the one update with identity keys and values ``X`` gives ``X softmax(l)``),
+    the later ones run on the recalled patches.
 
     Parameters
     ----------
@@ -67,16 +69,19 @@ def conv_hnn2d(
         A positive float or a one-element tensor.
     """
     c_out = patterns.shape[0]
-    kernel = (int(patterns.shape[2]), int(patterns.shape[3]))
-    h = _out_size(x.shape[2], kernel[0], stride[0], padding[0], dilation[0])
-    w = _out_size(x.shape[3], kernel[1], stride[1], padding[1], dilation[1])
-    cols = F.unfold(x, kernel, dilation=dilation, padding=padding, stride=stride)  # (B, D, L)
-    xi = cols.transpose(1, 2)  # (B, L, D): one state per position
-    flat = patterns.reshape(c_out, -1).to(x.dtype)
-    for _ in range(iterations):
+    weight = patterns.to(x.dtype)
+    logits = F.conv2d(x, beta * weight, stride=stride, padding=padding, dilation=dilation)  # beta X^T xi
+    if iterations == 0:
+        return logits
+    b, h, w = logits.shape[0], logits.shape[2], logits.shape[3]
+    flat = weight.reshape(c_out, -1)
+    rows = logits.permute(0, 2, 3, 1).reshape(-1, c_out)  # (B * H' * W', Cout): one kernel call
+    # the first update X softmax(beta X^T xi) from the logits (identity keys, values X), the rest on xi
+    xi = hopfield_update(rows, _eye(c_out, rows), flat)
+    for _ in range(iterations - 1):
         xi = hopfield_update(xi, flat, flat, beta)
-    logits = beta * (xi @ flat.T)  # (B, L, Cout)
-    return logits.transpose(1, 2).reshape(x.shape[0], c_out, h, w)
+    out = beta * (xi @ flat.T)
+    return out.reshape(b, h, w, c_out).permute(0, 3, 1, 2)
 
 
 def conv_transpose_hnn2d(
@@ -95,9 +100,10 @@ def conv_transpose_hnn2d(
     """
     c_out = patterns.shape[0]
     kernel = (int(patterns.shape[2]), int(patterns.shape[3]))
-    rows = logits.flatten(2).transpose(1, 2)  # (B, L, Cout)
+    b, positions = logits.shape[0], logits.shape[2] * logits.shape[3]
+    rows = logits.flatten(2).transpose(1, 2).reshape(b * positions, c_out)  # one kernel call
     flat = patterns.reshape(c_out, -1).to(logits.dtype)
-    recalled = hopfield_update(rows, _eye(c_out, logits), flat)  # (B, L, D)
+    recalled = hopfield_update(rows, _eye(c_out, logits), flat).reshape(b, positions, -1)  # (B, L, D)
     return F.fold(
         recalled.transpose(1, 2), output_size, kernel, dilation=dilation, padding=padding, stride=stride
     )

@@ -46,6 +46,15 @@ class DeepHNN(nn.Module):
     Shapes: ``(batch, channels, neurons) -> (batch, channels, features)``. Trainable parameters:
     ``channels * (1 + features + deep * features * neurons)`` with everything trainable (e.g.
     ``DeepHNN(5, 10, 5, 225)``: 5 + 50 + 56,250).
+
+    Examples
+    --------
+    >>> import torch
+    >>> m = DeepHNN(5, 10, 5, 225, generator=torch.Generator().manual_seed(0))
+    >>> m(torch.randn(8, 5, 225)).shape
+    torch.Size([8, 5, 10])
+    >>> sum(p.numel() for p in m.parameters() if p.requires_grad)
+    56305
     """
 
     def __init__(

@@ -23,6 +23,7 @@ import torch
 from torch import Tensor
 
 from hopfield._errors import input_error
+from hopfield._validate import check_tensor
 from hopfield.nn._update import hopfield_update
 
 __all__ = [
@@ -38,7 +39,7 @@ __all__ = [
 
 
 def _per_channel(beta: float | Tensor) -> float | Tensor:
-    """A per-channel tensor ``(C,)`` as ``(C, 1)``: it broadcasts over ``(B, C, rows)`` (floats pass)."""
+    """A per-channel tensor ``(C,)`` as ``(C, 1)``: one per query row of ``(C, B, n)`` (floats pass)."""
     return beta.reshape(-1, 1) if isinstance(beta, Tensor) else beta
 
 
@@ -61,10 +62,10 @@ def state_loop(states: Tensor, patterns: Tensor, beta: float | Tensor, iteration
     Tensor
         ``(B, C, n)``.
     """
-    xi = states.unsqueeze(-2)  # (B, C, 1, n): one query per channel
+    xi = states.transpose(0, 1)  # (C, B, n): per channel, the batch is the queries of one kernel call
     for _ in range(iterations):
         xi = hopfield_update(xi, patterns, patterns, _per_channel(beta))
-    return xi.squeeze(-2)
+    return xi.transpose(0, 1)
 
 
 def logit_loop(states: Tensor, patterns: Tensor, beta: float | Tensor, iterations: int) -> Tensor:
@@ -89,7 +90,7 @@ def softmax_probs(states: Tensor, patterns: Tensor, beta: float | Tensor) -> Ten
     """
     p_count = patterns.shape[-2]
     eye = torch.eye(p_count, dtype=states.dtype, device=states.device).expand(patterns.shape[0], -1, -1)
-    return hopfield_update(states.unsqueeze(-2), patterns, eye, _per_channel(beta)).squeeze(-2)
+    return hopfield_update(states.transpose(0, 1), patterns, eye, _per_channel(beta)).transpose(0, 1)
 
 
 def generalized_loop(logits: Tensor, matrix: Tensor, iterations: int) -> Tensor:
@@ -113,11 +114,11 @@ def generalized_loop(logits: Tensor, matrix: Tensor, iterations: int) -> Tensor:
     p_count = matrix.shape[-1]
     eye = torch.eye(p_count, dtype=logits.dtype, device=logits.device).expand(matrix.shape[0], -1, -1)
     m = matrix.to(logits.dtype)
-    out = logits
+    out = logits.transpose(0, 1)  # (C, B, P)
     for _ in range(iterations):
-        code = hopfield_update(out.unsqueeze(-2), eye, m.transpose(-1, -2)).squeeze(-2)  # (B, C, R)
-        out = torch.einsum("bcr,crp->bcp", code, m)
-    return out
+        code = hopfield_update(out, eye, m.transpose(-1, -2))  # (C, B, R)
+        out = code @ m
+    return out.transpose(0, 1)
 
 
 def deep_max(logits: Tensor, features: int, deep: int) -> Tensor:
@@ -200,7 +201,16 @@ def sphere_index(
     Tensor
         ``int64`` of shape ``states.shape[:-1]``: the index ``i`` of the pattern whose sphere holds the
         state (the nearest one when spheres overlap), ``-1`` when it is in none.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.tensor([[3.0, 0.0], [0.0, 4.0]])
+    >>> sphere_index(torch.tensor([[3.0, 0.1], [0.0, 1.0]]), x, beta=0.05)  # radius 1 / (0.05 * 2 * 4)
+    tensor([ 0, -1])
     """
+    check_tensor(patterns, "patterns", ranks=(2, 3), shape="(N, n) or (C, N, n)")
+    check_tensor(states, "states", ranks=range(1, 9), shape="(..., n) or (..., C, n)")
     if states.shape[-1] != patterns.shape[-1]:
         raise input_error(
             "states",

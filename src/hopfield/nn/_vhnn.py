@@ -46,6 +46,16 @@ class VHNN(nn.Module):
         Draws the initial patterns (``None``: torch's global generator, as ``torch.nn`` layers do).
 
     Shapes: ``(batch, channels, neurons) -> (batch, channels, neurons)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.eye(3)[None]  # one channel, three patterns of three neurons
+    >>> m = VHNN(1, 3, 3, beta=8.0, eta=0.3, patterns=x, train_patterns=False)
+    >>> g = torch.Generator().manual_seed(0)
+    >>> states = m.trajectory(torch.tensor([[[0.9, 0.2, 0.1]]]), steps=4, generator=g)
+    >>> states.shape, m.sphere_index(states).shape
+    (torch.Size([4, 1, 1, 3]), torch.Size([4, 1, 1]))
     """
 
     def __init__(
