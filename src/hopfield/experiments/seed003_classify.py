@@ -249,6 +249,10 @@ def plot_patterns(results: dict[str, Any]) -> dict[str, Any]:
     return {"training": plot_curves(results, frozen), "patterns": fig}
 
 
+def _maybe(x: float | None) -> str:
+    return "undefined" if x is None else f"{x:.2f}"
+
+
 def _time(results: dict[str, Any]) -> str:
     return (
         f"{results['seconds']:.0f} s for {len(results['history']) - 1} epochs on"
@@ -266,15 +270,15 @@ def summarize_patterns(r: dict[str, Any]) -> str:
         ["zero-shot accuracy (patterns as given)", f"{r['zero_shot_accuracy']:.3f}", "(Fig. 4.5: poor)"],
         ["test accuracy after training", f"{r['accuracy']:.3f}", f"{SEED_PATTERNS['accuracy']}"],
         ["test accuracy, patterns frozen (bias, beta trained)", f"{fz['accuracy']:.3f}", ""],
-        ["final training loss, patterns frozen", f"{fz['train_loss']:.2f}", ""],
-        ["final training loss (cross-entropy)", f"{r['train_loss']:.2f}", f"{SEED_PATTERNS['loss']}"],
+        ["final training loss, patterns frozen", f"{fz['train_loss']:.3g}", ""],
+        ["final training loss (cross-entropy)", f"{r['train_loss']:.3g}", f"{SEED_PATTERNS['loss']}"],
         ["mean relative pattern change", f"{float(change.mean()):.3f}", "high-attribution ones unchanged"],
         [
             "mean change of the 5 patterns deciding most test images",
             f"{float(change[top].mean()):.3f}",
             "",
         ],
-        ["correlation (decided images, change)", f"{r['change_wins_correlation']}", ""],
+        ["correlation (decided images, change)", _maybe(r["change_wins_correlation"]), ""],
         ["beta after training", f"{r['beta_after']:.4f}", f"{PATTERN_BETA} (start)"],
     ]
     cfg = r["config"]
@@ -292,7 +296,7 @@ def summarize_cnn(r: dict[str, Any]) -> str:
     """Accuracy beside the seed's text and the authors' notebook."""
     rows = [
         ["test accuracy", f"{r['accuracy']:.3f}", f"~{SEED_CNN['text']}", f"{SEED_CNN['notebook']}"],
-        ["final training loss", f"{r['train_loss']:.2f}", f"{SEED_CNN['loss']}", ""],
+        ["final training loss", f"{r['train_loss']:.3g}", f"{SEED_CNN['loss']}", ""],
         ["trainable parameters", f"{r['trainable_parameters']:,}", f"{CNN_PARAMETERS:,}", ""],
     ]
     cfg = r["config"]
