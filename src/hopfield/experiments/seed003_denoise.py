@@ -175,9 +175,10 @@ def summarize(r: dict[str, Any]) -> str:
         markdown_table(["test MSE", "ours", "seed text", "authors' notebook"], rows)
         + f"\n\nData: {r['split']} (ours used {cfg['n_train']} / {cfg['n_test']}). Scaling: {cfg['scale']};"
         f" noise: {cfg['noise']}. Adam, lr {cfg['lr']}, batch {cfg['batch']}, {len(r['history']) - 1}"
-        f" epochs (seed: {SEED_TEXT['epochs']}). The notebook's 0.376 is close to the pixel variance of"
-        f" MNIST scaled to [-1, 1] ({r['pixel_variance_signed']:.3f} here: the MSE of predicting the mean),"
-        f" so the two numbers are likely on different scales. {r['seconds']:.0f} s on {r['threads']}"
+        f" epochs (seed: {SEED_TEXT['epochs']}). MSEs scale by 4 from [0, 1] to [-1, 1]: there ours is"
+        f" {4 * r['mse']:.3f} and the mean image's {4 * r['mean_image_mse']:.3f}; the notebook's 0.376 is of"
+        f" the order of the pixel variance of MNIST in [-1, 1] ({r['pixel_variance_signed']:.3f} here),"
+        f" so the seed's two numbers are likely on different scales. {r['seconds']:.0f} s on {r['threads']}"
         " thread(s)."
     )
 
