@@ -161,6 +161,12 @@ def test_cnn_quick(data_dir, one_thread, tmp_path):
 
     ctx = Context(quick=True, data_dir=data_dir, work_dir=tmp_path)
     r = seed003_classify.compute_cnn(ctx)
+    # interrupted after 2 of 3 epochs and run again: the same as the uninterrupted run
+    other = replace(ctx, work_dir=tmp_path / "b")
+    with pytest.raises(_Interrupt):
+        seed003_classify.compute_cnn(replace(other, progress=_interrupting(2)))
+    resumed = seed003_classify.compute_cnn(other)
+    assert resumed["resumed_from"] == 2 and resumed["history"] == r["history"]
     assert r["accuracy"] > 0.6 and r["history"][0]["accuracy"] < 0.3  # chance: 0.1
     assert r["trainable_parameters"] == 56_440
     assert "56,440" in seed003_classify.summarize_cnn(r)
