@@ -29,7 +29,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from hopfield._errors import input_error
+from hopfield._errors import HopfieldTypeError, input_error
 from hopfield._validate import check_bool, check_int, check_optional_int, check_real
 from hopfield.nn._pooling import HopfieldPooling
 from hopfield.repertoire._batch import RepertoireBatch
@@ -222,7 +222,9 @@ class RepertoireClassifier(nn.Module):
 
     def _check(self, batch: Any) -> RepertoireBatch:
         if not isinstance(batch, RepertoireBatch):
-            raise input_error("batch", "a RepertoireBatch (collate_bags)", type(batch).__name__)
+            raise input_error(
+                "batch", "a RepertoireBatch (collate_bags)", type(batch).__name__, cls=HopfieldTypeError
+            )
         if batch.n_bags == 0 or bool((batch.bag_sizes <= 0).any()):
             raise input_error(
                 "batch", "bags of at least one sequence", f"bag sizes {batch.bag_sizes.tolist()}"
