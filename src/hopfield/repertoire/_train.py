@@ -64,8 +64,12 @@ class TrainConfig:
         Repertoires per step (over all processes together when distributed).
     subsample:
         Sequences drawn per repertoire and epoch (None: all); prediction always uses all.
-    top_fraction:
-        Fraction of each subsample, by attention, back-propagated through (DeepRC: 0.1).
+    top_fraction, min_kept:
+        Each subsample's ``max(ceil(top_fraction * n), min(min_kept, n))`` most attended sequences are
+        back-propagated through (DeepRC: 10%, i.e. 1000 of the 10^4 subsampled). The floor ``min_kept``
+        keeps small repertoires whole: the reduction saves compute on large bags, while on small ones
+        (hundreds of sequences) a near-uniform initial attention would pick a random 10% and the
+        attention rarely learns to find the witnesses (measured: docs/repertoire.md, "Training").
     patience:
         Stop after this many epochs without a better validation score (ROC AUC, ties broken by loss).
     seed:
@@ -82,6 +86,7 @@ class TrainConfig:
     batch_size: int = 4
     subsample: int | None = 10_000
     top_fraction: float = 0.1
+    min_kept: int = 1000
     patience: int = 5
     seed: int = 0
     device: str = "cpu"
@@ -96,6 +101,7 @@ class TrainConfig:
         check_int(self.batch_size, "batch_size", 1)
         check_optional_int(self.subsample, "subsample", 1)
         check_real(self.top_fraction, "top_fraction", low=0.0, high=1.0, low_open=True)
+        check_int(self.min_kept, "min_kept", 1)
         check_int(self.patience, "patience", 1)
         check_int(self.seed, "seed", 0)
         check_bool(self.amp, "amp")
@@ -224,8 +230,8 @@ def _batches(train: NDArray[np.int64], batch_size: int, seed: int, epoch: int) -
     return [b for b in np.array_split(perm, math.ceil(len(perm) / batch_size)) if len(b)]
 
 
-def _step_loss(net: Any, batch: RepertoireBatch, fraction: float, scale: float) -> torch.Tensor:
-    logits = net(batch, top_fraction=fraction)
+def _step_loss(net: Any, batch: RepertoireBatch, config: TrainConfig, scale: float) -> torch.Tensor:
+    logits = net(batch, top_fraction=config.top_fraction, min_kept=config.min_kept)
     return (
         torch.nn.functional.binary_cross_entropy_with_logits(
             logits.float(), batch.labels.float(), reduction="sum"
@@ -357,7 +363,7 @@ def fit(
                 raise input_error("batch_size", f"batches of at least {world} repertoires", len(b))
             batch = collate_bags([data[int(i)] for i in b[rank::world]]).to(device)
             with _autocast(device, amp):
-                loss = _step_loss(net, batch, config.top_fraction, world / len(b))
+                loss = _step_loss(net, batch, config, world / len(b))
             opt.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()  # type: ignore[no-untyped-call]
             scaler.step(opt)
