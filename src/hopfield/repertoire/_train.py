@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 import hopfield.nn._repertoire as _model
 from hopfield._errors import input_error
 from hopfield._io import atomic_write
+from hopfield._registry import Registry
 from hopfield._validate import check_bool, check_int, check_optional_int, check_real
 from hopfield.repertoire._batch import RepertoireBag, RepertoireBatch, collate_bags
 from hopfield.repertoire._dataset import RepertoireDataset
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CHECKPOINT_FORMAT",
+    "OPTIMIZERS",
     "DeepRC",
     "TrainConfig",
     "fit",
@@ -46,6 +48,15 @@ __all__ = [
 ]
 
 CHECKPOINT_FORMAT = "hopfield-deeprc-checkpoint"
+
+#: Optimizers by name: ``f(parameters, lr, weight_decay)``.
+OPTIMIZERS: Registry[Callable[..., torch.optim.Optimizer]] = Registry("optimizer", "optimizer")
+OPTIMIZERS.register("adam")(
+    lambda params, lr, weight_decay: torch.optim.Adam(params, lr, weight_decay=weight_decay)
+)
+OPTIMIZERS.register("sgd")(
+    lambda params, lr, weight_decay: torch.optim.SGD(params, lr, weight_decay=weight_decay)
+)
 _VERSION = 1
 Progress = Callable[..., Any]
 
@@ -59,7 +70,9 @@ class TrainConfig:
     epochs:
         Maximum number of passes over the training repertoires.
     lr, weight_decay:
-        Adam's learning rate and (L2) weight decay.
+        The learning rate and (L2) weight decay of the optimizer.
+    optimizer:
+        ``"adam"`` (DeepRC's) or ``"sgd"`` (plain gradient steps), from :data:`OPTIMIZERS`.
     batch_size:
         Repertoires per step (over all processes together when distributed).
     subsample:
@@ -92,6 +105,7 @@ class TrainConfig:
     device: str = "cpu"
     amp: bool = False
     weight_decay: float = 0.0
+    optimizer: str = "adam"
     model: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -105,6 +119,7 @@ class TrainConfig:
         check_int(self.patience, "patience", 1)
         check_int(self.seed, "seed", 0)
         check_bool(self.amp, "amp")
+        OPTIMIZERS.get(self.optimizer)
         try:
             torch.device(self.device)
         except (RuntimeError, TypeError):
@@ -334,7 +349,7 @@ def fit(
     model = _model.RepertoireClassifier(**config.model)
     model.reset_parameters(torch.Generator().manual_seed(config.seed))
     model.to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    opt = OPTIMIZERS.get(config.optimizer)(model.parameters(), config.lr, config.weight_decay)
     scaler = torch.amp.GradScaler("cuda", enabled=amp)
     state: dict[str, Any] = {"epoch": 0, "history": [], "best_model": None, "best": None, "bad": 0}
     identity = _identity(config, dataset, train, val)
@@ -370,6 +385,10 @@ def fit(
             scaler.update()
             total += float(loss.detach()) * len(b) / world
             seen += int(batch.bag_sizes.sum())
+        if world > 1:  # every rank's share of the loss and sequences
+            sums = torch.tensor([total, float(seen)], dtype=torch.float64, device=device)
+            torch.distributed.all_reduce(sums)
+            total, seen = float(sums[0]), int(sums[1])
         row = {"epoch": float(epoch + 1), "train_loss": total / len(train), "sequences": float(seen)}
         row.update(_validate(model, dataset, val, amp))
         state["history"].append(row)
