@@ -172,7 +172,8 @@ def _predict(args: argparse.Namespace) -> int:
     prob = 1.0 / (1.0 + np.exp(-logits))
     lines = ["file\tn_sequences\tlogit\tprobability"]
     lines += [
-        f"{f}\t{len(r)}\t{s!r}\t{p!r}" for f, r, s, p in zip(args.files, reps, logits, prob, strict=True)
+        f"{f}\t{len(r)}\t{float(s)!r}\t{float(p)!r}"
+        for f, r, s, p in zip(args.files, reps, logits, prob, strict=True)
     ]
     text = "\n".join(lines) + "\n"
     if args.out:
