@@ -190,7 +190,7 @@ def _explain(args: argparse.Namespace) -> int:
 
     from hopfield._io import write_text
     from hopfield.repertoire import MissingDependencyError, collate_bags, load_model
-    from hopfield.repertoire._train import repertoire_bag
+    from hopfield.repertoire._predict import repertoire_bag
 
     model, _ = load_model(args.checkpoint)
     model.to(args.device).eval()

@@ -1,7 +1,6 @@
 """Training of :class:`hopfield.nn.RepertoireClassifier` (DeepRC): :func:`fit` with subsampling, the
-top-fraction step, early stopping, checkpoints with resume and data-parallel processes; :func:`predict`
-on every sequence; :class:`DeepRC`, the model as a :class:`~hopfield.repertoire.Baseline` for
-:func:`~hopfield.repertoire.cross_validate`.
+top-fraction step, early stopping, checkpoints with resume and data-parallel processes; :class:`DeepRC`,
+the model as a :class:`~hopfield.repertoire.Baseline` for :func:`~hopfield.repertoire.cross_validate`.
 
 One training step (DeepRC, Widrich et al. 2020, Sec. 3): each repertoire of the batch is a seeded
 subsample of ``subsample`` sequences (:class:`RepertoireDataset`); attention over all of them is computed
@@ -24,30 +23,26 @@ from numpy.typing import NDArray
 
 import hopfield.nn._repertoire as _model
 from hopfield._errors import input_error
-from hopfield._io import atomic_write
 from hopfield._registry import Registry
 from hopfield._validate import check_bool, check_int, check_optional_int, check_real
-from hopfield.repertoire._batch import RepertoireBag, RepertoireBatch, collate_bags
+from hopfield.repertoire._batch import RepertoireBatch, collate_bags
 from hopfield.repertoire._dataset import RepertoireDataset
-from hopfield.repertoire._errors import CheckpointConfigError, RepertoireFileError
-from hopfield.repertoire._repertoire import Repertoire
+from hopfield.repertoire._errors import CheckpointConfigError
+from hopfield.repertoire._predict import (
+    CHECKPOINT_FORMAT,
+    CHECKPOINT_VERSION,
+    autocast_for,
+    predict,
+    read_checkpoint,
+    save_model,
+    write_checkpoint,
+)
 
 if TYPE_CHECKING:
     from hopfield.nn._repertoire import RepertoireClassifier
 
-__all__ = [
-    "CHECKPOINT_FORMAT",
-    "OPTIMIZERS",
-    "DeepRC",
-    "TrainConfig",
-    "fit",
-    "load_model",
-    "predict",
-    "predict_repertoires",
-    "save_model",
-]
+__all__ = ["OPTIMIZERS", "DeepRC", "TrainConfig", "fit"]
 
-CHECKPOINT_FORMAT = "hopfield-deeprc-checkpoint"
 
 #: Optimizers by name: ``f(parameters, lr, weight_decay)``.
 OPTIMIZERS: Registry[Callable[..., torch.optim.Optimizer]] = Registry("optimizer", "optimizer")
@@ -57,7 +52,6 @@ OPTIMIZERS.register("adam")(
 OPTIMIZERS.register("sgd")(
     lambda params, lr, weight_decay: torch.optim.SGD(params, lr, weight_decay=weight_decay)
 )
-_VERSION = 1
 Progress = Callable[..., Any]
 
 
@@ -127,117 +121,6 @@ class TrainConfig:
         _model.RepertoireClassifier(**self.model)  # checks the model's arguments now
 
 
-# ------------------------------------------------------------------------------------------ checkpoints
-def _save(path: Path, payload: dict[str, Any]) -> None:
-    atomic_write(path, lambda f: torch.save(payload, f))
-
-
-def _load(path: str | os.PathLike[str]) -> dict[str, Any]:
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise RepertoireFileError(
-            "no such checkpoint", path=str(path), argument="checkpoint", expected="a file", received=str(path)
-        ) from None
-    except Exception as exc:  # pickle, zip or torch errors: not a checkpoint
-        raise RepertoireFileError(
-            f"is not a checkpoint ({type(exc).__name__})",
-            path=str(path),
-            argument="checkpoint",
-            expected=CHECKPOINT_FORMAT,
-            received=str(exc)[:200],
-        ) from None
-    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-        raise RepertoireFileError(
-            f"is not a {CHECKPOINT_FORMAT}",
-            path=str(path),
-            argument="checkpoint",
-            expected=CHECKPOINT_FORMAT,
-            received=type(payload).__name__,
-        )
-    return payload
-
-
-def save_model(path: str | os.PathLike[str], model: RepertoireClassifier, **extra: Any) -> Path:
-    """Write ``model`` (its configuration and parameters, and ``extra`` plain values) atomically."""
-    payload = {"format": CHECKPOINT_FORMAT, "version": _VERSION, "model_config": model.config()}
-    payload.update(extra, model={k: v.detach().cpu() for k, v in model.state_dict().items()})
-    _save(Path(path), payload)
-    return Path(path)
-
-
-def load_model(
-    path: str | os.PathLike[str], model: RepertoireClassifier | None = None
-) -> tuple[RepertoireClassifier, dict[str, Any]]:
-    """The model of a checkpoint (:func:`save_model` or :func:`fit`'s ``best.pt``) and the checkpoint.
-
-    With ``model``, the parameters are loaded into it, and a checkpoint of another configuration raises
-    :class:`~hopfield.nn.CheckpointConfigError`.
-    """
-    payload = _load(path)
-    net = model if model is not None else _model.RepertoireClassifier.from_config(payload["model_config"])
-    net.load_checkpoint_state(payload["model_config"], payload["model"])
-    return net, payload
-
-
-# ------------------------------------------------------------------------------------------ prediction
-def _autocast(device: torch.device, amp: bool) -> Any:
-    return torch.autocast("cuda", dtype=torch.float16, enabled=amp and device.type == "cuda")
-
-
-def _device(model: torch.nn.Module) -> torch.device:
-    return next(model.parameters()).device
-
-
-@torch.no_grad()
-def _logits(model: RepertoireClassifier, bags: Any, n: int, amp: bool, progress: Progress | None) -> Any:
-    device = _device(model)
-    was = model.training
-    model.eval()
-    out = np.empty(n, dtype=np.float64)
-    wrap = progress or (lambda it, **kw: it)
-    for j, bag in enumerate(wrap(bags, total=n, desc="predict", unit="repertoire")):
-        with _autocast(device, amp):
-            out[j] = float(model(collate_bags([bag]).to(device))[0].double())
-    model.train(was)
-    return out
-
-
-def predict(
-    model: RepertoireClassifier,
-    dataset: RepertoireDataset,
-    idx: Sequence[int] | NDArray[np.int64],
-    *,
-    amp: bool = False,
-    progress: Progress | None = None,
-) -> NDArray[np.float64]:
-    """Logits (float64 ``(len(idx),)``) of repertoires ``idx`` from every sequence (no subsample)."""
-    data = dataset if dataset.max_sequences is None else RepertoireDataset(dataset.path)
-    index = [int(i) for i in np.asarray(idx).reshape(-1)]
-    return np.asarray(_logits(model, (data[i] for i in index), len(index), amp, progress))
-
-
-def repertoire_bag(rep: Repertoire, index: int = 0) -> RepertoireBag:
-    """A :class:`RepertoireBag` of a whole in-memory :class:`Repertoire` (label 0)."""
-    n = len(rep)
-    return RepertoireBag(
-        residues=torch.from_numpy(np.ascontiguousarray(rep.residues)),
-        offsets=torch.from_numpy(np.ascontiguousarray(rep.offsets)),
-        label=torch.tensor(0.0),
-        index=index,
-        sequence_index=torch.arange(n, dtype=torch.int64),
-        counts=None if rep.counts is None else torch.from_numpy(np.asarray(rep.counts, dtype=np.int64)),
-    )
-
-
-def predict_repertoires(
-    model: RepertoireClassifier, repertoires: Sequence[Repertoire], *, amp: bool = False
-) -> NDArray[np.float64]:
-    """Logits of in-memory repertoires (e.g. :func:`read_repertoire` of new AIRR files)."""
-    bags = (repertoire_bag(r, i) for i, r in enumerate(repertoires))
-    return np.asarray(_logits(model, bags, len(repertoires), amp, None))
-
-
 # ------------------------------------------------------------------------------------------ training
 def _batches(train: NDArray[np.int64], batch_size: int, seed: int, epoch: int) -> list[NDArray[np.int64]]:
     """The epoch's batches: a seeded permutation split into ``ceil(n / batch_size)`` near-equal parts."""
@@ -290,7 +173,7 @@ def _identity(config: TrainConfig, dataset: RepertoireDataset, train: Any, val: 
 def _resume(path: Path, identity: dict[str, Any]) -> dict[str, Any] | None:
     if not path.is_file():
         return None
-    payload = _load(path)
+    payload = read_checkpoint(path)
     theirs = payload.get("identity", {})
     if theirs != identity:
         diff = sorted(k for k in identity if theirs.get(k) != identity[k])
@@ -377,7 +260,7 @@ def fit(
             if len(b) < world:
                 raise input_error("batch_size", f"batches of at least {world} repertoires", len(b))
             batch = collate_bags([data[int(i)] for i in b[rank::world]]).to(device)
-            with _autocast(device, amp):
+            with autocast_for(device, amp):
                 loss = _step_loss(net, batch, config, world / len(b))
             opt.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()  # type: ignore[no-untyped-call]
@@ -400,11 +283,11 @@ def fit(
         stopped = state["bad"] >= config.patience
         state["epoch"] = epoch + 1
         if folder is not None and rank == 0:
-            _save(
+            write_checkpoint(
                 folder / "last.pt",
                 {
                     "format": CHECKPOINT_FORMAT,
-                    "version": _VERSION,
+                    "version": CHECKPOINT_VERSION,
                     "model_config": model.config(),
                     "identity": identity,
                     "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
