@@ -110,7 +110,7 @@ class RepertoireClassifier(nn.Module):
     >>> model = RepertoireClassifier()
     >>> model(collate_bags([bag])).shape
     torch.Size([1])
-    >>> [round(float(w.sum()), 6) for w in model.attention(collate_bags([bag]))]
+    >>> [round(float(w.detach().sum()), 6) for w in model.attention(collate_bags([bag]))]
     [1.0]
     """
 
