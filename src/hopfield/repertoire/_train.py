@@ -199,7 +199,7 @@ def fit(
 ) -> tuple[RepertoireClassifier, list[dict[str, float]]]:
     """Train a :class:`RepertoireClassifier` on repertoires ``train_idx``, early-stopped on ``val_idx``.
 
-    Returns the model at its best validation epoch (on the CPU... or ``config.device``) and the history
+    Returns the model at its best validation epoch (on ``config.device``) and the history
     (one dict per epoch: ``epoch``, ``train_loss``, ``val_loss``, ``val_auc``, ``sequences``).
 
     ``checkpoint_dir``: ``last.pt`` is written (atomically) after every epoch and ``best.pt`` at the
