@@ -102,3 +102,20 @@ def test_bad_checkpoint_and_missing_file(dataset, tmp_path, capsys) -> None:
     assert "is not a checkpoint" in capsys.readouterr().err
     assert main(["repertoire", "explain", str(junk), file, "--out", str(tmp_path / "e")]) == 2
     assert not (tmp_path / "e").exists()  # nothing written
+
+
+def test_bad_repertoire_files_are_the_data_layers_errors(trained, tmp_path, capsys) -> None:
+    ckpt = str(trained[1] / "checkpoints" / "fold0" / "best.pt")
+    empty, bad = tmp_path / "empty.tsv", tmp_path / "bad.tsv"
+    empty.write_text("sequence\n")
+    bad.write_text("sequence\nCASSLG\nCASS1G\n")
+    for file, message in ((empty, "no sequences"), (bad, "bad.tsv:3")):
+        out = tmp_path / f"explain-{file.stem}"
+        assert main(["repertoire", "explain", ckpt, str(file), "--format", "plain", "--out", str(out)]) == 2
+        assert message in capsys.readouterr().err
+        assert not out.exists()
+    scores = tmp_path / "s.tsv"
+    assert main(["repertoire", "predict", ckpt, str(bad), "--format", "plain", "--out", str(scores)]) == 2
+    assert not scores.exists()
+    assert main(["repertoire", "predict", ckpt, str(bad), "--format", "plain", "--drop-invalid"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].split("\t")[1] == "1"  # one sequence left
