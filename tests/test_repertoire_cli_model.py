@@ -63,6 +63,8 @@ def test_train_writes_the_table_figure_scores_and_checkpoints_and_resumes(traine
     # another configuration in the same folder: a one-line named error
     assert main([*args[:-1], "--lr", "0.1", "--quiet"]) == 2
     assert "another training configuration" in capsys.readouterr().err
+    assert main([*args[:-1], "--baselines", "oracle,lasso", "--quiet"]) == 2
+    assert "lasso" in capsys.readouterr().err
 
 
 def test_predict_and_explain_new_files(dataset, trained, tmp_path, capsys) -> None:

@@ -30,7 +30,7 @@ def _fail(exc: Exception) -> int:
 
 # -------------------------------------------------------------------------------------------- train
 def _baselines(names: list[str], ds: Any, seed: int) -> list[Any]:
-    from hopfield.repertoire import BurdenTest, KmerLogistic, MotifOracle
+    from hopfield.repertoire import BASELINES, BurdenTest, KmerLogistic, MotifOracle
 
     out: list[Any] = []
     for name in names:
@@ -52,6 +52,8 @@ def _baselines(names: list[str], ds: Any, seed: int) -> list[Any]:
             out.append(KmerLogistic(seed=seed))
         elif name == "burden":
             out.append(BurdenTest())
+        else:
+            BASELINES.get(name)  # a named error listing the valid names
     return out
 
 
