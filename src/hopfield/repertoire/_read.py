@@ -53,24 +53,20 @@ def _airr() -> Any:
 
 
 def _pick(fields: Sequence[str], wanted: str | None, defaults: Sequence[str], path: str) -> str:
-    if wanted is not None:
-        if wanted not in fields:
-            raise ColumnError(
-                f"has no column {wanted!r}; its columns: {', '.join(fields)}",
-                path=path,
-                argument="sequence_column",
-                expected=f"a column named {wanted!r}",
-                received=list(fields),
-            )
+    if wanted is None:
+        found = next((name for name in defaults if name in fields), None)
+        if found is not None:
+            return found
+        missing, expected = f"sequence column (one of {', '.join(defaults)})", f"one of {', '.join(defaults)}"
+    elif wanted in fields:
         return wanted
-    for name in defaults:
-        if name in fields:
-            return name
+    else:
+        missing, expected = f"column {wanted!r}", repr(wanted)
     raise ColumnError(
-        f"has no sequence column (one of {', '.join(defaults)}); its columns: {', '.join(fields)}",
+        f"has no {missing}; its columns: {', '.join(fields)}",
         path=path,
         argument="sequence_column",
-        expected=f"a column named one of {', '.join(defaults)}",
+        expected=f"a column named {expected}",
         received=list(fields),
     )
 
