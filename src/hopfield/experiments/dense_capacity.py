@@ -111,15 +111,9 @@ def exp_capacity_compute(ctx: Context) -> dict[str, Any]:
             xs.append(float(a))
             ys.append(_all_patterns_success(d, float(a), rho, all_trials, g))
         all_curves[str(d)] = {"alpha": xs, "all_recovered": ys}
-    return {
-        "rho": rho,
-        "bound": bound,
-        "single_query_threshold": 2 * bound,
-        "curves": curves,
-        "all_patterns": all_curves,
-        "table": table,
-        "all_patterns_trials": all_trials,
-    }
+    results: dict[str, Any] = {"rho": rho, "bound": bound, "single_query_threshold": 2 * bound}
+    results.update(curves=curves, all_patterns=all_curves, table=table, all_patterns_trials=all_trials)
+    return results
 
 
 def exp_capacity_plot(data: dict[str, Any]) -> dict[str, Any]:

@@ -90,10 +90,9 @@ def magnetization_plot(data: dict[str, Any]) -> dict[str, Any]:
     ax.errorbar(temps, data["m_sim"], yerr=data["m_sim_stderr"], fmt="ro", ms=4, label="Glauber, mean m")
     ax.plot(temps, data["m_abs_sim"], "bx", label="Glauber, mean |m|")
     ax.axvline(1.0, color="gray", lw=0.8)
-    ax.set_ylim(-0.05, 1.05)
-    ax.set_xlabel("temperature T")
-    ax.set_ylabel("magnetization m")
-    ax.set_title("One stored pattern: m(T)")
+    ax.set(
+        ylim=(-0.05, 1.05), xlabel="temperature T", ylabel="magnetization m", title="One stored pattern: m(T)"
+    )
     ax.legend(fontsize=7)
     fig.tight_layout()
     return {"magnetization": fig}
@@ -207,9 +206,7 @@ def free_energy_plot(data: dict[str, Any]) -> dict[str, Any]:
     for n, values in c["min_eigenvalue"].items():
         ax.plot(c["T"], values, label=f"n = {n}")
     ax.axhline(0, color="k", lw=0.8)
-    ax.set_ylim(-3, 1.1)
-    ax.set_xlabel("temperature T")
-    ax.set_ylabel("smallest Hessian eigenvalue")
+    ax.set(ylim=(-3, 1.1), xlabel="temperature T", ylabel="smallest Hessian eigenvalue")
     ax.set_title("Symmetric n-mixtures: stable where > 0")
     ax.legend(fontsize=7)
     fig.tight_layout()
