@@ -98,7 +98,8 @@ def test_bad_options_name_the_option(argv: list[str], message: str, capsys) -> N
 
 @pytest.mark.parametrize("command", [["demo", "--quiet"], ["reproduce", "modern-beta", "--quick", "--quiet"]])
 def test_unusable_out_fails_before_any_work(command: list[str], tmp_path, capsys, monkeypatch) -> None:
-    """A file, a folder under one, or a folder under /proc as --out: refused at once, naming --out (no traceback, no work)."""
+    """A file, a folder under one, or a folder under /proc as --out: refused at once, naming --out (no
+    traceback, no work)."""
     afile = tmp_path / "afile"
     afile.write_text("x")
     ran = []
