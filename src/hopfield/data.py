@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from hopfield._deprecation import keyword_only
 from hopfield._errors import input_error
 from hopfield._random import make_generator
 from hopfield._validate import check_int, check_nonnegative, check_probability, check_seed
@@ -53,7 +54,8 @@ def data_dir(path: str | os.PathLike[str] | None = None) -> Path:
 DEMO_DIGITS_PER_CLASS = 174
 
 
-def load_demo_digits(n_per_class: int = 4, seed: int | None = None) -> tuple[Tensor, Tensor]:
+@keyword_only(1, "seed")
+def load_demo_digits(n_per_class: int = 4, *, seed: int | None = None) -> tuple[Tensor, Tensor]:
     """scikit-learn's bundled 8x8 digits scaled to [-1, 1]: ``(10 n_per_class, 64)`` float64 and labels.
 
     The images are drawn per class with a generator seeded by ``seed`` (an integer: the same set on every
@@ -131,7 +133,10 @@ def load_digit_patterns(path: str | os.PathLike[str] | None = None) -> tuple[Ten
     return torch.from_numpy(np.stack(rows)), names
 
 
-def mask(x: Tensor, fraction: float, seed: int | torch.Generator | None = None, fill: float = 0.0) -> Tensor:
+@keyword_only(2, "seed", "fill")
+def mask(
+    x: Tensor, fraction: float, *, seed: int | torch.Generator | None = None, fill: float = 0.0
+) -> Tensor:
     """Set a random ``fraction`` of each row's entries to ``fill`` (exactly ``round(fraction d)`` of them).
 
     ``seed=None`` draws a random mask; pass a seed or generator to reproduce one.
@@ -146,14 +151,16 @@ def mask(x: Tensor, fraction: float, seed: int | torch.Generator | None = None, 
     return out
 
 
-def gaussian_noise(x: Tensor, sigma: float, seed: int | torch.Generator | None = None) -> Tensor:
+@keyword_only(2, "seed")
+def gaussian_noise(x: Tensor, sigma: float, *, seed: int | torch.Generator | None = None) -> Tensor:
     """``x + sigma * N(0, 1)`` (``seed=None``: random; pass a seed or generator to reproduce)."""
     sigma = check_nonnegative(sigma, "sigma")
     g = make_generator(seed)
     return x + sigma * torch.randn(x.shape, generator=g, dtype=x.dtype).to(x.device)
 
 
-def flip(x: Tensor, fraction: float, seed: int | torch.Generator | None = None) -> Tensor:
+@keyword_only(2, "seed")
+def flip(x: Tensor, fraction: float, *, seed: int | torch.Generator | None = None) -> Tensor:
     """Flip the sign of exactly ``round(fraction d)`` random entries of each ±1 row.
 
     ``seed=None``: random; pass a seed or generator to reproduce.
