@@ -1,5 +1,6 @@
-"""``seed`` is keyword-only everywhere in the public API, and ``None`` (random) unless given (issue 10,
-item 3: "seed is positional in some places; several functions default to seed=0")."""
+"""The keyword API of issue 10, item 3: ``seed`` is keyword-only everywhere in the public API and
+``None`` (random) unless given ("seed is positional in some places; several functions default to
+seed=0"); old spellings work for one release and warn."""
 
 from __future__ import annotations
 
@@ -77,3 +78,16 @@ def test_too_many_positional_arguments_is_a_type_error() -> None:
         data.flip(X, 0.5, 3, 4)
     with pytest.raises(TypeError, match="multiple values for argument 'seed'"):
         data.flip(X, 0.5, 3, seed=4)
+
+
+def test_memory_old_argument_names_warn_and_work() -> None:
+    mem = hopfield.Memory(6, beta=2.0, dtype=torch.float64)
+    mem.add(torch.eye(6, dtype=torch.float64))
+    q = 0.9 * torch.eye(6, dtype=torch.float64)[:2]
+    new = mem.retrieve(q, max_steps=2)
+    with pytest.warns(FutureWarning, match="'queries' is deprecated.*'state'"):
+        old = mem.retrieve(queries=q, max_steps=2)
+    assert torch.equal(old.state, new.state)
+    with pytest.warns(FutureWarning, match="'steps' is deprecated.*'max_steps'"):
+        old = mem.retrieve(q, steps=2)
+    assert torch.equal(old.state, new.state)
