@@ -62,3 +62,17 @@ def test_subnormal_beta_is_refused_by_name(make) -> None:
     with pytest.raises(H.HopfieldInputError, match=r"beta must be a positive finite number >= 2\.2") as info:
         make(1e-310)
     assert info.value.argument == "beta" and math.isclose(info.value.received, 1e-310)
+
+
+@pytest.mark.parametrize("scaling", [1e-300, 1e-44])
+def test_layer_energy_at_tiny_scaling_is_finite_and_equals_float64(scaling: float) -> None:
+    import hopfield.nn as hnn
+
+    torch.manual_seed(0)
+    layer = hnn.Hopfield(input_size=8, num_heads=2, scaling=scaling)
+    x = torch.randn(2, 4, 8, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        e32 = layer.energy(x)
+        e64 = layer.double().energy(x.double())
+    assert e32.dtype == torch.float32 and torch.isfinite(e32).all()
+    assert_close(e32, e64, torch.float32, scale=float(e64.abs().max()))
