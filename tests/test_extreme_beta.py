@@ -1,4 +1,5 @@
-"""beta below the compute dtype's smallest normal number (found by the audit of issue 10's sweep).
+"""Extreme beta, found by the audit of issue 10's sweep: below the compute dtype's smallest normal
+number, and (for the layers) far above the dtype's range.
 
 ``ModernHopfield(X, beta=1e-300).energy(float32 state)`` gave NaN (``beta (s - m)`` underflowed to 0
 and ``0 / beta`` to ``0 / 0``), and ``Memory`` retrieval gave a NaN state; a beta in float32's
@@ -76,3 +77,39 @@ def test_layer_energy_at_tiny_scaling_is_finite_and_equals_float64(scaling: floa
         e64 = layer.double().energy(x.double())
     assert e32.dtype == torch.float32 and torch.isfinite(e32).all()
     assert_close(e32, e64, torch.float32, scale=float(e64.abs().max()))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("beta", [1e6, 1e30, 1e300])
+def test_layer_update_at_huge_beta_is_the_argmax(dtype: torch.dtype, beta: float) -> None:
+    """The fused kernel scales unshifted scores: beta = 1e300 overflowed to NaN. Now the argmax."""
+    from hopfield.nn.functional import hopfield_update
+
+    g = torch.Generator().manual_seed(3)
+    q, k = torch.randn(4, 6, generator=g).to(dtype), torch.randn(7, 6, generator=g).to(dtype)
+    v = torch.randn(7, 3, generator=g).to(dtype)
+    out = hopfield_update(q, k, v, beta)
+    assert out.dtype == dtype and torch.equal(out, v[(q.float() @ k.float().T).argmax(-1)])
+
+
+def test_layer_update_above_the_cap_threshold_is_unchanged() -> None:
+    """Between the cap threshold (1e4) and overflow the folded beta gives the plain formula."""
+    from hopfield.nn.functional import hopfield_update
+
+    g = torch.Generator().manual_seed(4)
+    q, k = (
+        torch.randn(4, 6, generator=g, dtype=torch.float64),
+        torch.randn(7, 6, generator=g, dtype=torch.float64),
+    )
+    q = q * 1e-4  # beta q k^T of order 1: a soft, not an argmax, softmax
+    for beta in (2e4, 5e4):
+        assert_close(hopfield_update(q, k, k, beta), torch.softmax(beta * q @ k.T, -1) @ k)
+
+
+def test_layer_forward_at_huge_scaling_is_finite() -> None:
+    import hopfield.nn as hnn
+
+    torch.manual_seed(0)
+    x = torch.randn(2, 4, 8, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        assert torch.isfinite(hnn.Hopfield(input_size=8, num_heads=2, scaling=1e300)(x)).all()
