@@ -79,6 +79,13 @@ def tolerances(dtype: torch.dtype) -> Tolerances:
     return TOLERANCES.get(dtype, TOLERANCES[torch.float32])
 
 
-def compute_dtype(dtype: torch.dtype) -> torch.dtype:
-    """The dtype a family that cannot work in half precision computes in: float32 for float16/bfloat16."""
-    return torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
+def compute_dtype(dtype: torch.dtype, beta: float | None = None) -> torch.dtype:
+    """The dtype a family that cannot work in half precision computes in: float32 for float16/bfloat16.
+
+    With ``beta`` below that dtype's smallest normal number (float32: 1.2e-38), ``beta (s - max s)``
+    would underflow (NaN or lost digits in the energy and the log-sum-exp merge): float64 then.
+    """
+    out = torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
+    if beta is not None and out.is_floating_point and beta < torch.finfo(out).tiny:
+        return torch.float64
+    return out

@@ -22,13 +22,13 @@ from hopfield._tolerances import compute_dtype
 from hopfield._validate import (
     as_patterns,
     as_states,
+    check_beta,
     check_binary_tol,
     check_callable_output,
     check_choice,
     check_finite,
     check_int,
     check_optional_int,
-    check_positive,
     check_seed,
 )
 from hopfield.functional import dense as F
@@ -121,7 +121,7 @@ class DenseAssociativeMemory(PatternNetwork):
     ) -> None:
         self.patterns = as_patterns(patterns, kind="binary")
         self.degree = check_int(degree, "degree")
-        self.beta = check_positive(beta, "beta")
+        self.beta = check_beta(beta)
         self.chunk_size = check_optional_int(chunk_size, "chunk_size")
         if callable(interaction):
             name = str(getattr(interaction, "__name__", "callable"))

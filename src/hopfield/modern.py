@@ -16,11 +16,11 @@ from hopfield._tolerances import compute_dtype, tolerances
 from hopfield._validate import (
     as_patterns,
     as_states,
+    check_beta,
     check_bool,
     check_int,
     check_nonnegative,
     check_optional_int,
-    check_positive,
     check_seed,
 )
 from hopfield.functional import modern as F
@@ -72,7 +72,7 @@ class ModernHopfield(PatternNetwork):
         backend: str = "auto",
     ) -> None:
         self.patterns = as_patterns(patterns)
-        self.beta = check_positive(beta, "beta")
+        self.beta = check_beta(beta)
         self.chunk_size = check_optional_int(chunk_size, "chunk_size")
         F.UPDATE_BACKENDS.get(backend)
         self.backend = backend
@@ -87,7 +87,7 @@ class ModernHopfield(PatternNetwork):
 
     def _states(self, state: Any, name: str = "state") -> tuple[Tensor, Tensor, Output]:
         xi, out = as_states(state, self.dim, name, device=self.device)
-        xi = xi.to(compute_dtype(xi.dtype))
+        xi = xi.to(compute_dtype(xi.dtype, self.beta))
         key = (xi.dtype, xi.device)
         if key == (self.patterns.dtype, self.patterns.device):
             return xi, self.patterns, out

@@ -31,5 +31,5 @@ def digit_patterns_or_demo(data_dir: str | None, per_class: int, seed: int) -> t
         x, _ = data.load_digit_patterns(data_dir)
         return x, True
     except ValueError:
-        demo, _ = data.load_demo_digits(per_class, seed)
+        demo, _ = data.load_demo_digits(per_class, seed=seed)
         return demo, False

@@ -48,7 +48,7 @@ def _retrieve_stats(net: ClassicalHopfield, x: Tensor, g: torch.Generator) -> tu
     """Fraction of the rows of ``x`` that are fixed points; mean overlap after async from 10% flips."""
     fixed = float(net.is_fixed_point(x).float().mean())
     seed = int(torch.randint(0, 2**31 - 1, (1,), generator=g))
-    queries = data.flip(x, 0.1, seed)
+    queries = data.flip(x, 0.1, seed=seed)
     res = net.retrieve(queries, dynamics="async", max_steps=50, seed=seed + 1)
     overlap = float((res.state * x).mean(dim=-1).mean())
     return fixed, overlap

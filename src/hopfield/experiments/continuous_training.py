@@ -37,11 +37,11 @@ def _digit_patterns(ctx: Context, side: int) -> tuple[Tensor, str]:
 
 
 def _flip(fraction: float) -> Callable[[Tensor, int], Tensor]:
-    return lambda x, seed: data.flip(x, fraction, seed)
+    return lambda x, seed: data.flip(x, fraction, seed=seed)
 
 
 def _mask(fraction: float) -> Callable[[Tensor, int], Tensor]:
-    return lambda x, seed: data.mask(x, fraction, seed)
+    return lambda x, seed: data.mask(x, fraction, seed=seed)
 
 
 _CORRUPT: dict[str, Callable[[Tensor, int], Tensor]] = {

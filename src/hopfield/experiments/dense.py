@@ -227,7 +227,7 @@ def versus_classical_compute(ctx: Context) -> dict[str, Any]:
         for _ in range(trials):
             x = _random_patterns(p, d, g)
             q = x[: min(p, n_queries)]
-            data_sets.append((x, q, data.flip(q, rho, g)))
+            data_sets.append((x, q, data.flip(q, rho, seed=g)))
         for name in sorted(active):
             ok = total = 0
             for x, q, noisy in data_sets:

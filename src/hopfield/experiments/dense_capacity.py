@@ -43,7 +43,7 @@ def one_step_success(
     while done < n_queries:
         b = min(n_queries - done, n)
         targets = random_patterns(b, d, g)
-        queries = data.flip(targets, rho, g)
+        queries = data.flip(targets, rho, seed=g)
         chunk = max(1, default_chunk_size(b, n))
 
         def chunks(targets: Tensor = targets, b: int = b, chunk: int = chunk) -> Iterator[Tensor]:
@@ -67,7 +67,7 @@ def _all_patterns_success(d: int, alpha: float, rho: float, trials: int, g: torc
     for _ in range(trials):
         x = random_patterns(n, d, g)
         net = DenseAssociativeMemory(x, "exp", beta=1.0)
-        ok += bool((net.update(data.flip(x, rho, g)) == x).all())
+        ok += bool((net.update(data.flip(x, rho, seed=g)) == x).all())
     return ok / trials
 
 

@@ -139,7 +139,7 @@ class MemoryReader:
     def _as_queries(self, queries: Any, name: str = "queries") -> tuple[Tensor, Output]:
         """Queries through the input rule, in the compute dtype (no check that rows are stored)."""
         xi, out = as_states(queries, self.dim, name, device=self._device)
-        return xi.to(compute_dtype(xi.dtype)), out
+        return xi.to(compute_dtype(xi.dtype, self.beta)), out
 
     def _queries(self, queries: Any, name: str = "queries") -> tuple[Tensor, Output]:
         if self.count == 0:
