@@ -134,3 +134,13 @@ def test_cli_catches_only_the_librarys_input_errors(monkeypatch, capsys) -> None
     assert "hopfield: error: beta must be positive" in capsys.readouterr().err
     with pytest.raises(hopfield.HopfieldInputError):
         main(["--debug", "demo", "--quiet", "--out", "/tmp/hopfield-cli-test"])
+
+
+def test_out_check_leaves_no_folder_when_a_later_option_is_bad(tmp_path, capsys) -> None:
+    """--out is checked by creating and removing it again: a bad option after it leaves nothing behind."""
+    out = tmp_path / "new" / "deeper"
+    with pytest.raises(SystemExit) as e:
+        main(["demo", "--out", str(out), "--per-class", "-3"])
+    assert e.value.code == 2
+    assert "--per-class" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()
