@@ -31,7 +31,10 @@ class HopfieldPooling(nn.Module):
 
     For bags of different sizes, pass a ``stored_pattern_padding_mask`` ``(B, N)``, or the ragged form:
     the instances of all bags concatenated ``(T, d)`` with ``offsets`` ``(B + 1,)`` (no padding; the
-    bags' softmaxes merge chunk by chunk, see :mod:`hopfield.nn._ragged`).
+    bags' softmaxes merge chunk by chunk, see :mod:`hopfield.nn._ragged`). In the ragged form a
+    ``stored_pattern_bias`` ``(T,)`` may be added to each instance's association logits
+    ``beta q k_t^T`` (e.g. ``log`` of a multiplicity: instance ``t`` then weighs as ``exp(bias_t)``
+    copies of itself; :class:`~hopfield.nn.RepertoireClassifier` uses it for duplicate counts).
 
     The static configuration of 004's paper (DeepRC): ``HopfieldPooling(input_size=32,
     stored_pattern_as_static=True, state_pattern_as_static=True, pattern_projection_as_static=True,
@@ -160,17 +163,22 @@ class HopfieldPooling(nn.Module):
         *,
         return_association: bool = False,
         offsets: Tensor | None = None,
+        stored_pattern_bias: Tensor | None = None,
     ) -> Any:
         """Pool: ``input`` is the stored patterns (also the values) or ``(stored, projection)``.
 
         Shapes (``batch_first``): ``(B, N, d)`` (2-d: one unbatched bag), or with ``offsets`` the ragged
         form ``(T, d)``. Returns ``(B, quantity * output_size)`` and, with ``return_association``, the
         association weights: ``(B, H, quantity, N')``, or per instance ``(T, H, quantity)`` when ragged.
+        ``stored_pattern_bias`` ``(T,)`` (ragged form only) is added to the association logits.
         """
         stored, projection = self._split(input)
         if offsets is not None:
-            return self._ragged(
-                stored, projection, offsets, check_bool(return_association, "return_association")
+            need = check_bool(return_association, "return_association")
+            return self._ragged(stored, projection, offsets, need, stored_pattern_bias)
+        if stored_pattern_bias is not None:
+            raise input_error(
+                "stored_pattern_bias", "None unless offsets (the ragged form) are given", "a bias"
             )
         check_tensor(stored, "stored_pattern", ranks=(2, 3), shape="(batch, N, features) or (N, features)")
         if stored.ndim == 2:
@@ -191,7 +199,9 @@ class HopfieldPooling(nn.Module):
         out = out.flatten(start_dim=-2)
         return (out, assoc) if return_association else out
 
-    def _ragged(self, stored: Tensor, projection: Tensor, offsets: Tensor, need: bool) -> Any:
+    def _ragged(
+        self, stored: Tensor, projection: Tensor, offsets: Tensor, need: bool, bias: Tensor | None
+    ) -> Any:
         hop = self.hopfield
         for x, name in ((stored, "stored_pattern"), (projection, "pattern_projection")):
             check_tensor(x, name, ranks=(2,), shape="(total_instances, features) with offsets")
@@ -206,6 +216,14 @@ class HopfieldPooling(nn.Module):
                 f"shape {tuple(projection.shape)}",
                 verb="have",
             )
+        if bias is not None:
+            check_tensor(bias, "stored_pattern_bias", ranks=(1,), shape="(total_instances,)")
+            if bias.shape[0] != stored.shape[0] or not bias.is_floating_point():
+                raise input_error(
+                    "stored_pattern_bias",
+                    f"{stored.shape[0]} floating values (one per instance)",
+                    f"shape {tuple(bias.shape)}, dtype {bias.dtype}",
+                )
         bag = bag_index(offsets, stored.shape[0])
         n_bags = offsets.numel() - 1
         stored_n, state_n, proj_n = split_patterns(hop, (stored, self.pooling_weights, projection))  # 2-d
@@ -215,10 +233,13 @@ class HopfieldPooling(nn.Module):
         k, v = pr.k[0], pr.v[0]  # (H|1, T, .)
         limit = MAX_UPDATE_STEPS if hop.update_steps_max is None else hop.update_steps_max
         q, _ = iterate_rows(
-            lambda xi: ragged_update(xi, k, k, beta, bag, n_bags)[0], pr.q, limit, hop.update_steps_eps
+            lambda xi: ragged_update(xi, k, k, beta, bag, n_bags, bias=bias)[0],
+            pr.q,
+            limit,
+            hop.update_steps_eps,
         )
         drop = hop.dropout if hop.training else 0.0
-        out, weights = ragged_update(q, k, v, beta, bag, n_bags, dropout_p=drop, need_weights=need)
+        out, weights = ragged_update(q, k, v, beta, bag, n_bags, dropout_p=drop, need_weights=need, bias=bias)
         out = out.transpose(1, 2).reshape(n_bags, self.quantity, -1)  # (B, Q, H dv)
         if hop.out_proj is not None:
             out = hop.out_proj(out)
