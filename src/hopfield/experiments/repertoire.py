@@ -167,7 +167,7 @@ def _precision(model: Any, data: Any, index: list[int], n_implants: int) -> dict
     with torch.no_grad():
         for i in index:
             batch = collate_bags([data[i]])
-            weights = model.attention(batch).reshape(-1)
+            weights = model.attention(batch, flat=True)
             assert batch.implanted is not None
             truth = batch.implanted.reshape(-1).bool()
             top = torch.topk(weights, min(n_implants, len(weights))).indices
@@ -193,7 +193,7 @@ def _model_fold(
 
     inner_train, inner_val = kfold_splits(data.labels[train], 5, seed=seed + fold)[0]
     tr, va = train[inner_train], train[inner_val]
-    config = TrainConfig(max_sequences=s.max_sequences, epochs=s.epochs, seed=seed + fold)
+    config = TrainConfig(subsample=s.max_sequences, epochs=s.epochs, seed=seed + fold)
     t0 = time.perf_counter()
     model, _history = fit(
         data, tr, va, config, checkpoint_dir=folder / f"fold{fold}-state", progress=progress
