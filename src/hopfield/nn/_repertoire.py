@@ -29,17 +29,14 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from hopfield._errors import HopfieldInputError, input_error
+from hopfield._errors import input_error
 from hopfield._validate import check_bool, check_int, check_optional_int, check_real
 from hopfield.nn._pooling import HopfieldPooling
 from hopfield.repertoire._batch import RepertoireBatch
+from hopfield.repertoire._errors import CheckpointConfigError
 from hopfield.repertoire._features import N_FEATURES, sequence_features, slice_sequences
 
 __all__ = ["CheckpointConfigError", "RepertoireClassifier", "subset_batch", "top_fraction_index"]
-
-
-class CheckpointConfigError(HopfieldInputError):
-    """A checkpoint was written by a model (or training) of another configuration."""
 
 
 def subset_batch(batch: RepertoireBatch, index: Tensor) -> RepertoireBatch:
