@@ -196,7 +196,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--threads", type=int, default=None)
     default_cache = os.environ.get("HOPFIELD_BENCH_CACHE", "~/.cache/hopfield/bench-repertoire")
     p.add_argument("--cache", default=default_cache)
-    p.add_argument("--small", action="store_true", help="smoke run: 20 and 40 repertoires x 5,000 sequences")
+    p.add_argument(
+        "--small", "--quick", action="store_true", help="smoke run: 20 and 40 repertoires x 5,000 sequences"
+    )
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     small = {"repertoires": [20, 40], "sequences": 5_000, "subsample": 1_000}
