@@ -25,7 +25,7 @@ def test_quick_experiment_meets_the_issue_bounds_and_resumes(tmp_path) -> None:
     assert auc["DeepRC (ours)"]["mean"] >= 0.8
     assert len(auc["DeepRC (ours)"]["folds"]) == row["setting"]["folds"]
     attention = row["attention"]
-    assert attention["base_rate"] == pytest.approx(0.05, abs=1e-6)  # 25 implants of 500 sequences
+    assert attention["base_rate"] == pytest.approx(0.05, abs=1e-6)  # 20 implants of 400 sequences
     assert attention["precision"] >= 5 * attention["base_rate"]
     assert json.loads((folder / "results.json").read_text())["experiment"] == "repertoire-simulated"
     assert (folder / "repertoire-simulated.png").read_bytes()[:4] == b"\x89PNG"
