@@ -310,6 +310,7 @@ def plot(data: dict[str, Any]) -> dict[str, Any]:
     b.set_xticks(x, [r["setting"]["name"] for r in rows], fontsize=7, rotation=20)
     b.set_ylabel("top-k attended implants / base rate")
     b.set_title("Attention finds the implanted sequences")
+    fig.set_layout_engine("constrained")
     return {"repertoire-simulated": fig}
 
 
