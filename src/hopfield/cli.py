@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from hopfield.repertoire._cli import add_parser as add_repertoire_parser
 
-    add_repertoire_parser(sub)  # hopfield repertoire simulate|prepare (its verbs live in repertoire/_cli.py)
+    add_repertoire_parser(sub)  # hopfield repertoire simulate|prepare|train|predict|explain
 
     from hopfield.memory._cli import add_parser as add_memory_parser
 

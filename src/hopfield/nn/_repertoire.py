@@ -29,7 +29,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from hopfield._errors import input_error
+from hopfield._errors import HopfieldTypeError, input_error
 from hopfield._validate import check_bool, check_int, check_optional_int, check_real
 from hopfield.nn._pooling import HopfieldPooling
 from hopfield.repertoire._batch import RepertoireBatch
@@ -65,14 +65,16 @@ def subset_batch(batch: RepertoireBatch, index: Tensor) -> RepertoireBatch:
     )
 
 
-def top_fraction_index(weights: Tensor, batch: RepertoireBatch, fraction: float) -> Tensor:
-    """Indices (ascending) of each bag's ``ceil(fraction * n_b)`` (at least 1) most attended sequences.
+def top_fraction_index(weights: Tensor, batch: RepertoireBatch, fraction: float, min_kept: int = 1) -> Tensor:
+    """Indices (ascending) of each bag's ``max(ceil(fraction * n_b), min(min_kept, n_b))`` most attended
+    sequences (at least 1).
 
     ``weights`` ``(n_sequences,)``; ties keep the earlier sequence.
     """
     bag = batch.bag_ids()
     sizes = batch.bag_sizes
-    k = torch.clamp(torch.ceil(sizes.to(torch.float64) * fraction).long(), min=1)
+    k = torch.ceil(sizes.to(torch.float64) * fraction).long()
+    k = torch.maximum(k, torch.clamp(sizes, max=max(1, min_kept)))
     order = torch.sort(-weights.detach(), stable=True).indices
     order = order[torch.sort(bag[order], stable=True).indices]  # by bag, then by weight descending
     rank = torch.arange(order.numel(), device=order.device) - batch.bag_offsets[bag[order]]
@@ -108,7 +110,7 @@ class RepertoireClassifier(nn.Module):
     >>> model = RepertoireClassifier()
     >>> model(collate_bags([bag])).shape
     torch.Size([1])
-    >>> [round(float(w.sum()), 6) for w in model.attention(collate_bags([bag]))]
+    >>> [round(float(w.detach().sum()), 6) for w in model.attention(collate_bags([bag]))]
     [1.0]
     """
 
@@ -222,7 +224,9 @@ class RepertoireClassifier(nn.Module):
 
     def _check(self, batch: Any) -> RepertoireBatch:
         if not isinstance(batch, RepertoireBatch):
-            raise input_error("batch", "a RepertoireBatch (collate_bags)", type(batch).__name__)
+            raise input_error(
+                "batch", "a RepertoireBatch (collate_bags)", type(batch).__name__, cls=HopfieldTypeError
+            )
         if batch.n_bags == 0 or bool((batch.bag_sizes <= 0).any()):
             raise input_error(
                 "batch", "bags of at least one sequence", f"bag sizes {batch.bag_sizes.tolist()}"
@@ -230,27 +234,27 @@ class RepertoireClassifier(nn.Module):
         return batch
 
     # ------------------------------------------------------------------------------------ API
-    def forward(self, batch: RepertoireBatch, top_fraction: float | None = None) -> Tensor:
+    def forward(self, batch: RepertoireBatch, top_fraction: float | None = None, min_kept: int = 1) -> Tensor:
         """Logits ``(n_bags,)``.
 
         With ``top_fraction`` (training, DeepRC): attention over all sequences without gradient, then
-        each bag's ``ceil(top_fraction * n_b)`` most attended sequences are embedded again, with
-        gradient, and pooled; only they are back-propagated through.
+        each bag's ``max(ceil(top_fraction * n_b), min(min_kept, n_b))`` most attended sequences are
+        embedded again, with gradient, and pooled; only they are back-propagated through.
         """
         batch = self._check(batch)
         if top_fraction is not None:
             fraction = check_real(top_fraction, "top_fraction", low=0.0, high=1.0, low_open=True)
-            batch = self.select_top(batch, fraction)
+            batch = self.select_top(batch, fraction, check_int(min_kept, "min_kept", 1))
         z, _ = self._pool(self.embed(batch.residues, batch.sequence_offsets), batch, False)
         logits: Tensor = self.output(z.to(self.output.weight.dtype)).squeeze(-1)
         return logits
 
     @torch.no_grad()
-    def select_top(self, batch: RepertoireBatch, fraction: float) -> RepertoireBatch:
+    def select_top(self, batch: RepertoireBatch, fraction: float, min_kept: int = 1) -> RepertoireBatch:
         """The sub-batch of each bag's most attended sequences (see :meth:`forward`); computed without
         gradient. Its ``sequence_index`` maps the kept sequences back to the repertoires."""
         w = self.attention(batch, flat=True)
-        return subset_batch(batch, top_fraction_index(w, batch, fraction))
+        return subset_batch(batch, top_fraction_index(w, batch, fraction, min_kept))
 
     def attention(self, batch: RepertoireBatch, *, flat: bool = False) -> Any:
         """Per-sequence attention weights: a list of ``(n_b,)`` tensors, one per bag, each summing to 1

@@ -43,19 +43,12 @@ from hopfield.repertoire._features import N_FEATURES, sequence_features, slice_s
 from hopfield.repertoire._kmers import kmer_windows, motif_matches
 from hopfield.repertoire._metadata import Metadata, read_metadata
 from hopfield.repertoire._motifs import Motif
+from hopfield.repertoire._predict import load_model, predict, predict_repertoires, save_model
 from hopfield.repertoire._prepare import PreparedWriter, prepare, write_prepared
 from hopfield.repertoire._read import read_repertoire
 from hopfield.repertoire._repertoire import Repertoire
 from hopfield.repertoire._simulate import Simulation, SimulationConfig, simulate, simulate_repertoires
-from hopfield.repertoire._train import (
-    DeepRC,
-    TrainConfig,
-    fit,
-    load_model,
-    predict,
-    predict_repertoires,
-    save_model,
-)
+from hopfield.repertoire._train import DeepRC, TrainConfig, fit
 
 __all__ = [
     "AMINO_ACIDS",

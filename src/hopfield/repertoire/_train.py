@@ -1,7 +1,6 @@
 """Training of :class:`hopfield.nn.RepertoireClassifier` (DeepRC): :func:`fit` with subsampling, the
-top-fraction step, early stopping, checkpoints with resume and data-parallel processes; :func:`predict`
-on every sequence; :class:`DeepRC`, the model as a :class:`~hopfield.repertoire.Baseline` for
-:func:`~hopfield.repertoire.cross_validate`.
+top-fraction step, early stopping, checkpoints with resume and data-parallel processes; :class:`DeepRC`,
+the model as a :class:`~hopfield.repertoire.Baseline` for :func:`~hopfield.repertoire.cross_validate`.
 
 One training step (DeepRC, Widrich et al. 2020, Sec. 3): each repertoire of the batch is a seeded
 subsample of ``subsample`` sequences (:class:`RepertoireDataset`); attention over all of them is computed
@@ -24,29 +23,35 @@ from numpy.typing import NDArray
 
 import hopfield.nn._repertoire as _model
 from hopfield._errors import input_error
-from hopfield._io import atomic_write
+from hopfield._registry import Registry
 from hopfield._validate import check_bool, check_int, check_optional_int, check_real
-from hopfield.repertoire._batch import RepertoireBag, RepertoireBatch, collate_bags
+from hopfield.repertoire._batch import RepertoireBatch, collate_bags
 from hopfield.repertoire._dataset import RepertoireDataset
-from hopfield.repertoire._errors import CheckpointConfigError, RepertoireFileError
-from hopfield.repertoire._repertoire import Repertoire
+from hopfield.repertoire._errors import CheckpointConfigError
+from hopfield.repertoire._predict import (
+    CHECKPOINT_FORMAT,
+    CHECKPOINT_VERSION,
+    autocast_for,
+    predict,
+    read_checkpoint,
+    save_model,
+    write_checkpoint,
+)
 
 if TYPE_CHECKING:
     from hopfield.nn._repertoire import RepertoireClassifier
 
-__all__ = [
-    "CHECKPOINT_FORMAT",
-    "DeepRC",
-    "TrainConfig",
-    "fit",
-    "load_model",
-    "predict",
-    "predict_repertoires",
-    "save_model",
-]
+__all__ = ["OPTIMIZERS", "DeepRC", "TrainConfig", "fit"]
 
-CHECKPOINT_FORMAT = "hopfield-deeprc-checkpoint"
-_VERSION = 1
+
+#: Optimizers by name: ``f(parameters, lr, weight_decay)``.
+OPTIMIZERS: Registry[Callable[..., torch.optim.Optimizer]] = Registry("optimizer", "optimizer")
+OPTIMIZERS.register("adam")(
+    lambda params, lr, weight_decay: torch.optim.Adam(params, lr, weight_decay=weight_decay)
+)
+OPTIMIZERS.register("sgd")(
+    lambda params, lr, weight_decay: torch.optim.SGD(params, lr, weight_decay=weight_decay)
+)
 Progress = Callable[..., Any]
 
 
@@ -59,13 +64,19 @@ class TrainConfig:
     epochs:
         Maximum number of passes over the training repertoires.
     lr, weight_decay:
-        Adam's learning rate and (L2) weight decay.
+        The learning rate and (L2) weight decay of the optimizer.
+    optimizer:
+        ``"adam"`` (DeepRC's) or ``"sgd"`` (plain gradient steps), from :data:`OPTIMIZERS`.
     batch_size:
         Repertoires per step (over all processes together when distributed).
     subsample:
         Sequences drawn per repertoire and epoch (None: all); prediction always uses all.
-    top_fraction:
-        Fraction of each subsample, by attention, back-propagated through (DeepRC: 0.1).
+    top_fraction, min_kept:
+        Each subsample's ``max(ceil(top_fraction * n), min(min_kept, n))`` most attended sequences are
+        back-propagated through (DeepRC: 10%, i.e. 1000 of the 10^4 subsampled). The floor ``min_kept``
+        keeps small repertoires whole: the reduction saves compute on large bags, while on small ones
+        (hundreds of sequences) a near-uniform initial attention would pick a random 10% and the
+        attention rarely learns to find the witnesses (measured: docs/repertoire.md, "Training").
     patience:
         Stop after this many epochs without a better validation score (ROC AUC, ties broken by loss).
     seed:
@@ -82,11 +93,13 @@ class TrainConfig:
     batch_size: int = 4
     subsample: int | None = 10_000
     top_fraction: float = 0.1
+    min_kept: int = 1000
     patience: int = 5
     seed: int = 0
     device: str = "cpu"
     amp: bool = False
     weight_decay: float = 0.0
+    optimizer: str = "adam"
     model: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -96,125 +109,16 @@ class TrainConfig:
         check_int(self.batch_size, "batch_size", 1)
         check_optional_int(self.subsample, "subsample", 1)
         check_real(self.top_fraction, "top_fraction", low=0.0, high=1.0, low_open=True)
+        check_int(self.min_kept, "min_kept", 1)
         check_int(self.patience, "patience", 1)
         check_int(self.seed, "seed", 0)
         check_bool(self.amp, "amp")
+        OPTIMIZERS.get(self.optimizer)
         try:
             torch.device(self.device)
         except (RuntimeError, TypeError):
             raise input_error("device", "a torch device name such as 'cpu' or 'cuda'", self.device) from None
         _model.RepertoireClassifier(**self.model)  # checks the model's arguments now
-
-
-# ------------------------------------------------------------------------------------------ checkpoints
-def _save(path: Path, payload: dict[str, Any]) -> None:
-    atomic_write(path, lambda f: torch.save(payload, f))
-
-
-def _load(path: str | os.PathLike[str]) -> dict[str, Any]:
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise RepertoireFileError(
-            "no such checkpoint", path=str(path), argument="checkpoint", expected="a file", received=str(path)
-        ) from None
-    except Exception as exc:  # pickle, zip or torch errors: not a checkpoint
-        raise RepertoireFileError(
-            f"is not a checkpoint ({type(exc).__name__})",
-            path=str(path),
-            argument="checkpoint",
-            expected=CHECKPOINT_FORMAT,
-            received=str(exc)[:200],
-        ) from None
-    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-        raise RepertoireFileError(
-            f"is not a {CHECKPOINT_FORMAT}",
-            path=str(path),
-            argument="checkpoint",
-            expected=CHECKPOINT_FORMAT,
-            received=type(payload).__name__,
-        )
-    return payload
-
-
-def save_model(path: str | os.PathLike[str], model: RepertoireClassifier, **extra: Any) -> Path:
-    """Write ``model`` (its configuration and parameters, and ``extra`` plain values) atomically."""
-    payload = {"format": CHECKPOINT_FORMAT, "version": _VERSION, "model_config": model.config()}
-    payload.update(extra, model={k: v.detach().cpu() for k, v in model.state_dict().items()})
-    _save(Path(path), payload)
-    return Path(path)
-
-
-def load_model(
-    path: str | os.PathLike[str], model: RepertoireClassifier | None = None
-) -> tuple[RepertoireClassifier, dict[str, Any]]:
-    """The model of a checkpoint (:func:`save_model` or :func:`fit`'s ``best.pt``) and the checkpoint.
-
-    With ``model``, the parameters are loaded into it, and a checkpoint of another configuration raises
-    :class:`~hopfield.nn.CheckpointConfigError`.
-    """
-    payload = _load(path)
-    net = model if model is not None else _model.RepertoireClassifier.from_config(payload["model_config"])
-    net.load_checkpoint_state(payload["model_config"], payload["model"])
-    return net, payload
-
-
-# ------------------------------------------------------------------------------------------ prediction
-def _autocast(device: torch.device, amp: bool) -> Any:
-    return torch.autocast("cuda", dtype=torch.float16, enabled=amp and device.type == "cuda")
-
-
-def _device(model: torch.nn.Module) -> torch.device:
-    return next(model.parameters()).device
-
-
-@torch.no_grad()
-def _logits(model: RepertoireClassifier, bags: Any, n: int, amp: bool, progress: Progress | None) -> Any:
-    device = _device(model)
-    was = model.training
-    model.eval()
-    out = np.empty(n, dtype=np.float64)
-    wrap = progress or (lambda it, **kw: it)
-    for j, bag in enumerate(wrap(bags, total=n, desc="predict", unit="repertoire")):
-        with _autocast(device, amp):
-            out[j] = float(model(collate_bags([bag]).to(device))[0].double())
-    model.train(was)
-    return out
-
-
-def predict(
-    model: RepertoireClassifier,
-    dataset: RepertoireDataset,
-    idx: Sequence[int] | NDArray[np.int64],
-    *,
-    amp: bool = False,
-    progress: Progress | None = None,
-) -> NDArray[np.float64]:
-    """Logits (float64 ``(len(idx),)``) of repertoires ``idx`` from every sequence (no subsample)."""
-    data = dataset if dataset.max_sequences is None else RepertoireDataset(dataset.path)
-    index = [int(i) for i in np.asarray(idx).reshape(-1)]
-    return np.asarray(_logits(model, (data[i] for i in index), len(index), amp, progress))
-
-
-def repertoire_bag(rep: Repertoire, index: int = 0) -> RepertoireBag:
-    """A :class:`RepertoireBag` of a whole in-memory :class:`Repertoire` (label 0)."""
-    n = len(rep)
-    return RepertoireBag(
-        residues=torch.from_numpy(np.ascontiguousarray(rep.residues)),
-        offsets=torch.from_numpy(np.ascontiguousarray(rep.offsets)),
-        label=torch.tensor(0.0),
-        index=index,
-        sequence_index=torch.arange(n, dtype=torch.int64),
-        counts=None if rep.counts is None else torch.from_numpy(np.asarray(rep.counts, dtype=np.int64)),
-    )
-
-
-def predict_repertoires(
-    model: RepertoireClassifier, repertoires: Sequence[Repertoire], *, amp: bool = False
-) -> NDArray[np.float64]:
-    """Logits of in-memory repertoires (e.g. :func:`read_repertoire` of new AIRR files)."""
-    bags = (repertoire_bag(r, i) for i, r in enumerate(repertoires))
-    return np.asarray(_logits(model, bags, len(repertoires), amp, None))
 
 
 # ------------------------------------------------------------------------------------------ training
@@ -224,8 +128,8 @@ def _batches(train: NDArray[np.int64], batch_size: int, seed: int, epoch: int) -
     return [b for b in np.array_split(perm, math.ceil(len(perm) / batch_size)) if len(b)]
 
 
-def _step_loss(net: Any, batch: RepertoireBatch, fraction: float, scale: float) -> torch.Tensor:
-    logits = net(batch, top_fraction=fraction)
+def _step_loss(net: Any, batch: RepertoireBatch, config: TrainConfig, scale: float) -> torch.Tensor:
+    logits = net(batch, top_fraction=config.top_fraction, min_kept=config.min_kept)
     return (
         torch.nn.functional.binary_cross_entropy_with_logits(
             logits.float(), batch.labels.float(), reduction="sum"
@@ -269,7 +173,7 @@ def _identity(config: TrainConfig, dataset: RepertoireDataset, train: Any, val: 
 def _resume(path: Path, identity: dict[str, Any]) -> dict[str, Any] | None:
     if not path.is_file():
         return None
-    payload = _load(path)
+    payload = read_checkpoint(path)
     theirs = payload.get("identity", {})
     if theirs != identity:
         diff = sorted(k for k in identity if theirs.get(k) != identity[k])
@@ -295,7 +199,7 @@ def fit(
 ) -> tuple[RepertoireClassifier, list[dict[str, float]]]:
     """Train a :class:`RepertoireClassifier` on repertoires ``train_idx``, early-stopped on ``val_idx``.
 
-    Returns the model at its best validation epoch (on the CPU... or ``config.device``) and the history
+    Returns the model at its best validation epoch (on ``config.device``) and the history
     (one dict per epoch: ``epoch``, ``train_loss``, ``val_loss``, ``val_auc``, ``sequences``).
 
     ``checkpoint_dir``: ``last.pt`` is written (atomically) after every epoch and ``best.pt`` at the
@@ -328,7 +232,7 @@ def fit(
     model = _model.RepertoireClassifier(**config.model)
     model.reset_parameters(torch.Generator().manual_seed(config.seed))
     model.to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    opt = OPTIMIZERS.get(config.optimizer)(model.parameters(), config.lr, config.weight_decay)
     scaler = torch.amp.GradScaler("cuda", enabled=amp)
     state: dict[str, Any] = {"epoch": 0, "history": [], "best_model": None, "best": None, "bad": 0}
     identity = _identity(config, dataset, train, val)
@@ -356,14 +260,18 @@ def fit(
             if len(b) < world:
                 raise input_error("batch_size", f"batches of at least {world} repertoires", len(b))
             batch = collate_bags([data[int(i)] for i in b[rank::world]]).to(device)
-            with _autocast(device, amp):
-                loss = _step_loss(net, batch, config.top_fraction, world / len(b))
+            with autocast_for(device, amp):
+                loss = _step_loss(net, batch, config, world / len(b))
             opt.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()  # type: ignore[no-untyped-call]
             scaler.step(opt)
             scaler.update()
             total += float(loss.detach()) * len(b) / world
             seen += int(batch.bag_sizes.sum())
+        if world > 1:  # every rank's share of the loss and sequences
+            sums = torch.tensor([total, float(seen)], dtype=torch.float64, device=device)
+            torch.distributed.all_reduce(sums)
+            total, seen = float(sums[0]), int(sums[1])
         row = {"epoch": float(epoch + 1), "train_loss": total / len(train), "sequences": float(seen)}
         row.update(_validate(model, dataset, val, amp))
         state["history"].append(row)
@@ -375,11 +283,11 @@ def fit(
         stopped = state["bad"] >= config.patience
         state["epoch"] = epoch + 1
         if folder is not None and rank == 0:
-            _save(
+            write_checkpoint(
                 folder / "last.pt",
                 {
                     "format": CHECKPOINT_FORMAT,
-                    "version": _VERSION,
+                    "version": CHECKPOINT_VERSION,
                     "model_config": model.config(),
                     "identity": identity,
                     "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
