@@ -13,7 +13,7 @@ training process; default: torch's), ``--cache DIR`` (default ``$HOPFIELD_BENCH_
 What it does. For each size, a dataset (i.i.d. background, one motif at witness rate 1%, seed 0) is
 simulated with ``simulate_repertoires`` and written with ``write_prepared`` into the cache folder (once;
 reused while its parameters match). Then a fresh Python process per size trains
-``hopfield.nn.RepertoireClassifier`` with ``hopfield.repertoire._train.fit`` (``TrainConfig`` defaults:
+``hopfield.nn.RepertoireClassifier`` with ``hopfield.repertoire.fit`` (``TrainConfig`` defaults:
 the 10% most attended, at least 1,000, back-propagated; Adam) on every repertoire but 4 (the validation
 set, predicted from all their sequences after every epoch) and reports:
 
@@ -105,7 +105,7 @@ def child(path: str, subsample: int, epochs: int, batch_size: int, threads: int 
     import sklearn.metrics  # noqa: F401  (imported by the validation: not part of the timing)
 
     from hopfield.repertoire import RepertoireDataset
-    from hopfield.repertoire._train import TrainConfig, fit, predict
+    from hopfield.repertoire import TrainConfig, fit, predict
 
     torch.optim.Adam([torch.zeros(1, requires_grad=True)])  # the first optimizer imports torch._dynamo
     after_imports = _status_kib("VmRSS:")

@@ -16,6 +16,7 @@ Fixed seed: ``ctx.seed`` (0 by default) for data, folds and training.
 
 from __future__ import annotations
 
+import json
 import math
 import tempfile
 import time
@@ -28,6 +29,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from hopfield import repertoire as rp
 from hopfield._io import write_json
 from hopfield._table import markdown_table
 from hopfield.experiments import Context, register
@@ -103,16 +105,13 @@ def _work(ctx: Context) -> Iterator[Path]:
 
 
 def _read_json(path: Path) -> Any:
-    import json
-
     return json.loads(path.read_text()) if path.is_file() else None
 
 
 def dataset(folder: Path, s: Setting, seed: int) -> Any:
     """Simulate and prepare setting ``s`` into ``folder`` (reused when its parameters match)."""
-    from hopfield.repertoire import RepertoireDataset, simulate_repertoires, write_prepared
 
-    config, items = simulate_repertoires(
+    config, items = rp.simulate_repertoires(
         n_repertoires=s.n_repertoires,
         n_sequences=s.n_sequences,
         witness_rate=s.witness_rate,
@@ -121,24 +120,26 @@ def dataset(folder: Path, s: Setting, seed: int) -> Any:
     )
     want = {**config.to_dict(), "labels": config.labels.tolist()}
     if (folder / "manifest.json").is_file():
-        old = RepertoireDataset(folder)
+        old = rp.RepertoireDataset(folder)
         if old.attributes.get("simulation") == want:
             return old
-    write_prepared(items, folder, overwrite=True, attributes={"simulation": want})
-    return RepertoireDataset(folder)
+    rp.write_prepared(items, folder, overwrite=True, attributes={"simulation": want})
+    return rp.RepertoireDataset(folder)
 
 
 def witness_statistics(data: Any, s: Setting, seed: int) -> dict[str, float]:
-    """Implants per training subsample of the positives (measured on epoch 0's draw), and the fraction
-    of subsamples without any, beside the hypergeometric law (Poisson e^-mean for large repertoires)."""
-    from hopfield.repertoire import RepertoireDataset
+    """Implants per training subsample of the positives (measured on the draws of all ``s.epochs``
+    epochs), and the fraction of subsamples without any, beside the hypergeometric law (Poisson e^-mean
+    for large repertoires)."""
 
-    sub = RepertoireDataset(data.path, max_sequences=s.max_sequences, seed=seed)
+    sub = rp.RepertoireDataset(data.path, max_sequences=s.max_sequences, seed=seed)
     held = []
-    for i in np.flatnonzero(data.labels == 1).tolist():
-        bag = sub[i]
-        assert bag.implanted is not None
-        held.append(int(bag.implanted.sum()))
+    for epoch in range(s.epochs):
+        sub.set_epoch(epoch)
+        for i in np.flatnonzero(data.labels == 1).tolist():
+            bag = sub[i]
+            assert bag.implanted is not None
+            held.append(int(bag.implanted.sum()))
     n, k = s.n_sequences, min(s.max_sequences, s.n_sequences)
     m = round(s.witness_rate * n)
     p_none = 0.0  # C(n - m, k) / C(n, k): no implant among k of n sequences of which m are implants
@@ -156,14 +157,14 @@ def witness_statistics(data: Any, s: Setting, seed: int) -> dict[str, float]:
 def _baselines(
     data: Any, s: Setting, folds: list[Any], seed: int, progress: Callable[..., Any]
 ) -> dict[str, Any]:
-    from hopfield.repertoire import Baseline, BurdenTest, KmerLogistic, MotifOracle, cross_validate
 
     motifs = [m["sequence"] for m in data.attributes["simulation"]["motifs"]]
-    methods: list[Baseline] = [MotifOracle(motifs), KmerLogistic(Cs=s.kmer_cs, seed=seed), BurdenTest()]
+    kmer = rp.KmerLogistic(Cs=s.kmer_cs, seed=seed)
+    methods: list[rp.Baseline] = [rp.MotifOracle(motifs), kmer, rp.BurdenTest()]
     out = {}
     for method in methods:
         t0 = time.perf_counter()
-        cv = cross_validate([method], data, folds, progress=progress)[method.name]
+        cv = rp.cross_validate([method], data, folds, progress=progress)[method.name]
         out[method.name] = {
             "fold_auc": cv.fold_auc.tolist(),
             "scores": cv.scores.tolist(),
@@ -175,13 +176,12 @@ def _baselines(
 def _precision(model: Any, data: Any, index: list[int], n_implants: int) -> dict[str, float]:
     """Mean precision of the ``n_implants`` most attended sequences of each positive repertoire in
     ``index`` against the implant column, and the base rate (fraction of implanted sequences)."""
-    from hopfield.repertoire import collate_bags
 
     precision, base = [], []
     model.eval()
     with torch.no_grad():
         for i in index:
-            batch = collate_bags([data[i]])
+            batch = rp.collate_bags([data[i]])
             weights = model.attention(batch, flat=True)
             assert batch.implanted is not None
             truth = batch.implanted.reshape(-1).bool()
@@ -203,12 +203,10 @@ def _model_fold(
 ) -> dict[str, Any]:
     """Train on ``train`` (a stratified fifth of it for early stopping), score ``test`` with every
     sequence, and measure attention's precision on the test positives."""
-    from hopfield.repertoire import RepertoireDataset, kfold_splits
-    from hopfield.repertoire._train import TrainConfig, fit, predict
 
-    inner_train, inner_val = kfold_splits(data.labels[train], 5, seed=seed + fold)[0]
+    inner_train, inner_val = rp.kfold_splits(data.labels[train], 5, seed=seed + fold)[0]
     tr, va = train[inner_train], train[inner_val]
-    config = TrainConfig(
+    config = rp.TrainConfig(
         epochs=s.epochs,
         lr=s.lr,
         weight_decay=s.weight_decay,
@@ -217,25 +215,24 @@ def _model_fold(
         seed=seed + fold,
     )
     t0 = time.perf_counter()
-    model, _history = fit(
+    model, _history = rp.fit(
         data, tr, va, config, checkpoint_dir=folder / f"fold{fold}-state", progress=progress
     )
     seconds = time.perf_counter() - t0
-    full = RepertoireDataset(data.path, max_sequences=None, seed=seed)
-    scores = np.asarray(predict(model, full, test), dtype=np.float64).reshape(-1)
+    full = rp.RepertoireDataset(data.path, max_sequences=None, seed=seed)
+    scores = np.asarray(rp.predict(model, full, test), dtype=np.float64).reshape(-1)
     pos = [int(i) for i in test if data.labels[i] == 1]
     att = _precision(model, full, pos, round(s.witness_rate * s.n_sequences))
     return {"test": test.tolist(), "scores": scores.tolist(), "seconds": seconds, **att}
 
 
 def _run_setting(s: Setting, root: Path, seed: int, progress: Callable[..., Any]) -> dict[str, Any]:
-    from hopfield.repertoire import kfold_splits, roc_auc
 
     slug = _slug(s.name)
     t0 = time.perf_counter()
     data = dataset(root / "data" / slug, s, seed)
     gen_seconds = time.perf_counter() - t0
-    folds = kfold_splits(data.labels, s.folds, seed=seed)
+    folds = rp.kfold_splits(data.labels, s.folds, seed=seed)
     ckpt = root / "checkpoints" / slug
     base_file = ckpt / "baselines.json"
     base = _read_json(base_file)
@@ -249,7 +246,7 @@ def _run_setting(s: Setting, root: Path, seed: int, progress: Callable[..., Any]
         if res is None:
             res = _model_fold(data, s, k, train, test, seed, ckpt, progress)
             write_json(path, res)
-        res["auc"] = roc_auc(data.labels[np.asarray(res["test"])], res["scores"])
+        res["auc"] = rp.roc_auc(data.labels[np.asarray(res["test"])], res["scores"])
         model_folds.append(res)
     methods = {"DeepRC (ours)": [f["auc"] for f in model_folds]}
     methods.update({name: base[name]["fold_auc"] for name in BASELINES})
@@ -258,6 +255,7 @@ def _run_setting(s: Setting, root: Path, seed: int, progress: Callable[..., Any]
         "n_positive": int(data.labels.sum()),
         "seconds_data": gen_seconds,
         "seconds_model": float(sum(f["seconds"] for f in model_folds)),
+        "seconds_baselines": float(sum(base[name]["seconds"] for name in BASELINES)),
         "auc": {
             m: {"mean": float(np.mean(v)), "std": float(np.std(v, ddof=1)), "folds": v}
             for m, v in methods.items()
@@ -381,7 +379,10 @@ def summarize(data: dict[str, Any]) -> str:
         " sequences (identical in several repertoires) and scores about 0.5 on implants in random"
         " sequences by construction."
         + limit
-        + f"\n\nRun time: {data['seconds'] / 60:.1f} min ({data['threads']} threads)."
+        + f"\n\nCompute time (recorded in the checkpoints, {data['threads']} thread(s)): model"
+        f" {sum(r['seconds_model'] for r in rows) / 60:.1f} min, baselines"
+        f" {sum(r.get('seconds_baselines', 0.0) for r in rows) / 60:.1f} min; this run's wall time"
+        f" {data['seconds'] / 60:.1f} min."
     )
 
 
