@@ -299,10 +299,12 @@ def plot(data: dict[str, Any]) -> dict[str, Any]:
     a.set_xticks(x + width * len(methods) / 2, [r["setting"]["name"] for r in rows], fontsize=7)
     a.set_ylim(0.3, 1.05)
     a.set_ylabel(f"ROC AUC ({data['n_folds']}-fold CV, mean +- sd)")
-    a.legend(fontsize=7, loc="lower left")
+    a.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=len(methods) + 1)
     a.set_title("Simulated repertoires: model vs baselines")
     ratio = [r["attention"]["precision"] / max(r["attention"]["base_rate"], 1e-12) for r in rows]
     b.bar(x, ratio, 0.6, color="C0")
+    for xi, r in zip(x, ratio, strict=True):
+        b.annotate(f"{r:.1f}x", (xi, max(r, 1.0)), ha="center", va="bottom", fontsize=7)
     b.axhline(1.0, color="grey", lw=0.8, ls=":")
     b.set_yscale("log")
     b.set_xticks(x, [r["setting"]["name"] for r in rows], fontsize=7, rotation=20)
