@@ -104,8 +104,7 @@ def child(path: str, subsample: int, epochs: int, batch_size: int, threads: int 
         torch.set_num_threads(threads)
     import sklearn.metrics  # noqa: F401  (imported by the validation: not part of the timing)
 
-    from hopfield.repertoire import RepertoireDataset
-    from hopfield.repertoire import TrainConfig, fit, predict
+    from hopfield.repertoire import RepertoireDataset, TrainConfig, fit, predict
 
     torch.optim.Adam([torch.zeros(1, requires_grad=True)])  # the first optimizer imports torch._dynamo
     after_imports = _status_kib("VmRSS:")

@@ -23,7 +23,17 @@ from hopfield._registry import Registry
 __all__ = ["Context", "Experiment", "Report", "experiment", "register", "registry", "run"]
 
 #: Modules of this package that define experiments (each registers on import).
-MODULES = ["modern", "continuous", "theory", "statmech", "classical", "dense", "layers", "memory", "repertoire"]
+MODULES = [
+    "modern",
+    "continuous",
+    "theory",
+    "statmech",
+    "classical",
+    "dense",
+    "layers",
+    "memory",
+    "repertoire",
+]
 
 
 @dataclass
