@@ -186,3 +186,24 @@ def test_two_gloo_processes_step_equals_one_process(small, tmp_path) -> None:
         assert report["world"] == 2
         assert report["history"][0]["val_loss"] == pytest.approx(history[0]["val_loss"], rel=1e-5)
         assert report["history"][0]["train_loss"] == pytest.approx(history[0]["train_loss"], rel=1e-5)
+
+
+def test_amp_is_ignored_on_the_cpu_and_progress_wraps_the_batches(small) -> None:
+    seen = []
+
+    def progress(it, **kw):
+        seen.append(kw.get("desc"))
+        return it
+
+    cfg = TrainConfig(epochs=2, subsample=30, seed=2, batch_size=3)
+    plain, h_plain = fit(small, [0, 1, 2, 3, 4, 5], [6, 7, 8, 9], cfg)
+    amp, h_amp = fit(
+        small,
+        [0, 1, 2, 3, 4, 5],
+        [6, 7, 8, 9],
+        TrainConfig(**{**cfg.__dict__, "amp": True}),
+        progress=progress,
+    )
+    assert repr(h_amp) == repr(h_plain) and amp.conv.weight.dtype == torch.float32  # NaN AUC: one class
+    torch.testing.assert_close(amp.conv.weight, plain.conv.weight, rtol=0, atol=0)
+    assert seen == ["epoch 1", "epoch 2"]

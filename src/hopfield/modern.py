@@ -10,7 +10,7 @@ from torch import Tensor
 from hopfield._arrays import Output, is_numpy
 from hopfield._deprecation import renamed_arguments
 from hopfield._errors import input_error
-from hopfield._network import Network
+from hopfield._network import PatternNetwork
 from hopfield._result import Retrieval
 from hopfield._tolerances import compute_dtype, tolerances
 from hopfield._validate import (
@@ -33,7 +33,7 @@ def default_tol(dtype: torch.dtype, scale: float = 1.0) -> float:
     return tolerances(dtype).retrieve * max(1.0, scale)
 
 
-class ModernHopfield(Network):
+class ModernHopfield(PatternNetwork):
     """Modern Hopfield network with continuous states: energy (3), update (17) of 004.
 
     Parameters
@@ -63,8 +63,6 @@ class ModernHopfield(Network):
     array([0.999, 0.   , 0.   ])
     """
 
-    _stored = ("patterns",)
-
     def __init__(
         self,
         patterns: Any,
@@ -82,16 +80,6 @@ class ModernHopfield(Network):
         self._init_cache()
 
     # ------------------------------------------------------------------ helpers
-    @property
-    def n_patterns(self) -> int:
-        """N, the number of stored patterns."""
-        return int(self.patterns.shape[0])
-
-    @property
-    def dim(self) -> int:
-        """d, the dimension of a pattern."""
-        return int(self.patterns.shape[1])
-
     @property
     def max_norm(self) -> float:
         """M, the largest pattern norm (004 eq. (2))."""

@@ -224,15 +224,7 @@ class MemoryReader:
                 more["weights"] = S.all_weights(
                     last_in, self._segments, self.beta, self.forgetting, self.time or 0, self.count
                 )
-        return Retrieval.build(
-            out,
-            state=raw.state,
-            steps=raw.steps,
-            converged=raw.converged,
-            cycle=raw.cycle,
-            energy=None,
-            **more,
-        )
+        return Retrieval.from_raw(raw, out, None, **more)
 
     @renamed_arguments(queries="state")
     def search(self, state: Any, k: int = 10) -> tuple[Any, Any]:

@@ -7,6 +7,10 @@
 - :class:`HopfieldLayer`: a learned memory of stored patterns (and targets) looked up by the input;
 - :class:`HopfieldEncoderLayer`, :class:`HopfieldDecoderLayer`: layers for ``nn.TransformerEncoder``
   and ``nn.TransformerDecoder`` (pre-LN or post-LN);
+- seed 003 (§4.1-§4.4): :class:`DeepHNN` (Listing 4.1), :class:`ConvHNN2d` (Listing 4.2, with its
+  transposed form), :class:`VHNN` (Listing 4.3), :class:`GeneralizedHopfield` (``A = M^T M``),
+  :class:`ConvexMerge`, and :func:`sphere_index` (the spheres ``S_i`` of Prop. 3.4); see
+  docs/seed003.md;
 - :func:`load_hflayers_state_dict`: load an ``hflayers`` checkpoint into the layers above;
 - :mod:`hopfield.nn.functional`: the pure functions under them (``hopfield_update`` is the one fused
   softmax update every module calls).
@@ -16,14 +20,25 @@ See docs/layers.md and docs/migrating-from-hflayers.md.
 
 from hopfield.nn import functional
 from hopfield.nn._compat import load_hflayers_state_dict
+from hopfield.nn._conv_hnn import ConvHNN2d
+from hopfield.nn._deep_hnn import DeepHNN
+from hopfield.nn._generalized import GeneralizedHopfield
+from hopfield.nn._hnn import sphere_index
 from hopfield.nn._hopfield import Hopfield
 from hopfield.nn._layer import HopfieldLayer
+from hopfield.nn._merge import ConvexMerge
 from hopfield.nn._pooling import HopfieldPooling
 from hopfield.nn._repertoire import CheckpointConfigError, RepertoireClassifier
 from hopfield.nn._transformer import HopfieldDecoderLayer, HopfieldEncoderLayer
+from hopfield.nn._vhnn import VHNN
 
 __all__ = [
+    "VHNN",
     "CheckpointConfigError",
+    "ConvHNN2d",
+    "ConvexMerge",
+    "DeepHNN",
+    "GeneralizedHopfield",
     "Hopfield",
     "HopfieldDecoderLayer",
     "HopfieldEncoderLayer",
@@ -32,4 +47,5 @@ __all__ = [
     "RepertoireClassifier",
     "functional",
     "load_hflayers_state_dict",
+    "sphere_index",
 ]

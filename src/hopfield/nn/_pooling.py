@@ -4,23 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
 from torch import Tensor, nn
 
 from hopfield._errors import HopfieldTypeError, input_error
-from hopfield._validate import check_bool, check_int, check_tensor, describe
+from hopfield._validate import check_bool, check_tensor, describe
 from hopfield.nn._attention import per_head_beta, project_heads
-from hopfield.nn._config import attention_kwargs, delegate, split_patterns
-from hopfield.nn._hopfield import Hopfield
+from hopfield.nn._config import attention_kwargs, split_patterns
 from hopfield.nn._iteration import MAX_UPDATE_STEPS, iterate_rows
 from hopfield.nn._ragged import bag_index, ragged_update
+from hopfield.nn._wrapper import HopfieldWrapper
 
 __all__ = ["HopfieldPooling"]
 
 Bag = Tensor | tuple[Tensor, Tensor]
 
 
-class HopfieldPooling(nn.Module):
+class HopfieldPooling(HopfieldWrapper):
     """Hopfield pooling: ``quantity`` learned state patterns associate with the stored patterns of a
     bag (multiple-instance learning, attention pooling; 004's paper pools immune repertoires so).
 
@@ -86,62 +85,16 @@ class HopfieldPooling(nn.Module):
         *,
         association: str = "softmax",
     ) -> None:
-        super().__init__()
-        self.hopfield = Hopfield(
-            input_size=input_size,
-            hidden_size=hidden_size,
-            output_size=output_size,
-            pattern_size=pattern_size,
-            num_heads=num_heads,
-            scaling=scaling,
-            update_steps_max=update_steps_max,
-            update_steps_eps=update_steps_eps,
-            normalize_stored_pattern=normalize_stored_pattern,
-            normalize_stored_pattern_affine=normalize_stored_pattern_affine,
-            normalize_state_pattern=normalize_state_pattern,
-            normalize_state_pattern_affine=normalize_state_pattern_affine,
-            normalize_pattern_projection=normalize_pattern_projection,
-            normalize_pattern_projection_affine=normalize_pattern_projection_affine,
-            normalize_hopfield_space=normalize_hopfield_space,
-            normalize_hopfield_space_affine=normalize_hopfield_space_affine,
-            stored_pattern_as_static=stored_pattern_as_static,
-            state_pattern_as_static=state_pattern_as_static,
-            pattern_projection_as_static=pattern_projection_as_static,
-            pattern_projection_as_connected=pattern_projection_as_connected,
-            stored_pattern_size=stored_pattern_size,
-            pattern_projection_size=pattern_projection_size,
-            batch_first=batch_first,
-            association_activation=association_activation,
-            dropout=dropout,
-            input_bias=input_bias,
-            concat_bias_pattern=concat_bias_pattern,
-            add_zero_association=add_zero_association,
-            disable_out_projection=disable_out_projection,
-            association=association,
-        )
-        self.quantity = check_int(quantity, "quantity")
+        super().__init__(locals())
         size = self.hopfield.hidden_size if state_pattern_as_static else self.hopfield.input_size
         size = int(size or self.hopfield.input_size)  # type: ignore[arg-type]
-        self.pooling_weights = nn.Parameter(
-            torch.empty(self.quantity, size), requires_grad=check_bool(trainable, "trainable")
-        )
+        self.pooling_weights = self.learned(size, trainable, "trainable")
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """The layer's parameters as hflayers: pooling weights ~ N(0, 0.02^2)."""
         self.hopfield.reset_parameters()
         nn.init.normal_(self.pooling_weights, mean=0.0, std=0.02)
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return super().__getattr__(name)
-        except AttributeError:
-            return delegate(self, name)  # the inner Hopfield's sizes and options, as hflayers
-
-    @property
-    def batch_first(self) -> bool:
-        """Inputs are ``(batch, N, features)`` (else ``(N, batch, features)``)."""
-        return self.hopfield.batch_first
 
     def _split(self, input: Bag) -> tuple[Tensor, Tensor]:
         if isinstance(input, Tensor):

@@ -258,8 +258,8 @@ class RepertoireClassifier(nn.Module):
 
     def attention(self, batch: RepertoireBatch, *, flat: bool = False) -> Any:
         """Per-sequence attention weights: a list of ``(n_b,)`` tensors, one per bag, each summing to 1
-        (``flat``: one ``(n_sequences,)`` tensor in the batch's order). No gradient when called under
-        ``torch.no_grad``; detached never (so it can be trained against)."""
+        (``flat``: one ``(n_sequences,)`` tensor in the batch's order). The weights carry gradient unless
+        called under ``torch.no_grad`` (explanations: ``hopfield repertoire explain``)."""
         batch = self._check(batch)
         _, w = self._pool(self.embed(batch.residues, batch.sequence_offsets), batch, True)
         assert w is not None
