@@ -36,6 +36,7 @@ MODULES = [
     "dense_capacity",
     "layers",
     "memory",
+    "repertoire",
 ]
 
 
