@@ -41,8 +41,8 @@ __all__ = ["PAPER", "Setting", "compute", "plot", "settings", "summarize"]
 PAPER = {"one motif, 1%": 1.000, "one motif, 0.1%": 0.984, "several motifs, 0.1%": 0.938}
 #: What the paper's datasets are: far larger than ours (see ``summarize``).
 PAPER_SIZES = (
-    "the paper's datasets hold hundreds to thousands of repertoires of about 10^5 (real-world based: up"
-    " to 3 x 10^5) sequences each, trained on GPUs"
+    "the paper's datasets hold hundreds to thousands of repertoires of 10^4 to 3 x 10^5 sequences each"
+    " (by dataset category; its Table 1), trained on GPUs"
 )
 BASELINES = ("oracle", "kmer-logistic", "burden")
 
