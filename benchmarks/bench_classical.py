@@ -115,7 +115,7 @@ def main() -> None:
     c = net.couplings
     assert c.factored
     dense = F.Couplings.dense(net.weights, net.bias)
-    noisy = data.flip(x[torch.randint(0, P, (B,), generator=g)], 0.1, 1)
+    noisy = data.flip(x[torch.randint(0, P, (B,), generator=g)], 0.1, seed=1)
     rand = torch.randint(0, 2, (B, D), generator=g).float() * 2 - 1
     w_np = net.weights.numpy().astype(np.float64)
     rows = []

@@ -24,7 +24,12 @@ import torch
 
 import hopfield as H
 from hopfield import theory
+from hopfield.functional import classical as FC
+from hopfield.functional import continuous as FCT
+from hopfield.functional import continuous_dense as FCD
+from hopfield.functional import dense as FD
 from hopfield.functional import modern as FM
+from hopfield.functional.continuous_activations import ACTIVATIONS
 from hopfield.functional.lse import lse, softmax, softmax_average
 
 D = 8  # neurons / dimension
@@ -345,4 +350,95 @@ FUNCTIONAL: list[Entry] = [
         {"": R},
         {"": "float"},
     ),
+    # ------------------------------------------ the other families' functional cores (issue 10, item 6)
+    Entry(
+        "functional.classical.energy",
+        "tensor",
+        None,
+        lambda _, s: FC.energy(_pm(s), _hebb(s)),
+        {"": S},
+        {"": "float"},
+    ),
+    Entry(
+        "functional.classical.local_field",
+        "tensor",
+        None,
+        lambda _, s: FC.local_field(_pm(s), _hebb(s)),
+        {"": R},
+        {"": "float"},
+    ),
+    Entry(
+        "functional.dense.energy",
+        "tensor",
+        None,
+        lambda _, s: FD.energy(_pm(s), binary_patterns().to(s), FD.make_interaction("poly", 3, 1.0)),
+        {"": S},
+        {"": "float"},
+    ),
+    Entry(
+        "functional.dense.log_energy",
+        "tensor",
+        None,
+        lambda _, s: FD.log_energy(_pm(s), binary_patterns().to(s), FD.make_interaction("exp", 3, 1.0)),
+        {"": S},
+        {"": "float"},
+    ),
+    Entry(
+        "functional.dense.sync_update",
+        "tensor",
+        None,
+        lambda _, s: FD.sync_update(
+            _pm(s), FD.pattern_chunks(binary_patterns().to(s), len(s)), FD.make_interaction("exp", 3, 1.0)
+        ),
+        {"": R},
+        {"": "float"},
+    ),
+    Entry(
+        "functional.continuous.velocity",
+        "tensor",
+        None,
+        lambda _, s: FCT.velocity(s, symmetric_weights().to(s), s.new_zeros(D), 1.0, ACTIVATIONS.get("tanh")),
+        {"": R},
+        {"": "float"},
+    ),
+    Entry(
+        "functional.continuous.energy",
+        "tensor",
+        None,
+        lambda _, s: FCT.energy(
+            torch.tanh(s), symmetric_weights().to(s), s.new_zeros(D), ACTIVATIONS.get("tanh")
+        ),
+        {"": S},
+        {"": "float"},
+    ),
+    Entry(
+        "functional.continuous_dense.velocity",
+        "tensor",
+        None,
+        lambda _, s: FCD.velocity(s, *_cdm_args(s), 1.0, FCD.INTERACTIONS.get("lse"), 1.5),
+        {"": R},
+        {"": "float"},
+    ),
+    Entry(
+        "functional.continuous_dense.energy",
+        "tensor",
+        None,
+        lambda _, s: FCD.energy(s, *_cdm_args(s), FCD.INTERACTIONS.get("lse"), 1.5),
+        {"": S},
+        {"": "float"},
+    ),
 ]
+
+
+def _pm(s: torch.Tensor) -> torch.Tensor:
+    """±1 states of ``s``'s dtype and device (the binary families' functional cores take ±1 floats)."""
+    return torch.where(s >= 0, 1.0, -1.0).to(s)
+
+
+def _hebb(s: torch.Tensor) -> FC.Couplings:
+    return FC.Couplings.hebb(binary_patterns().to(s))
+
+
+def _cdm_args(s: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``(weights, bias, v)`` of a continuous dense memory in ``s``'s dtype and device."""
+    return float_patterns().to(s), s.new_zeros(N), s.new_zeros(D)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import torch
 
-#: Tolerances by dtype: the one place tests take rtol/atol from.
+from hopfield._tolerances import tolerances
+
+#: Tolerances by dtype, from the library's one table (``hopfield._tolerances``).
 TOL = {
-    torch.float32: {"rtol": 1e-5, "atol": 1e-5},
-    torch.float64: {"rtol": 1e-10, "atol": 1e-10},
+    dt: {"rtol": tolerances(dt).rtol, "atol": tolerances(dt).atol} for dt in (torch.float32, torch.float64)
 }
 
 

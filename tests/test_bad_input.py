@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -265,3 +266,150 @@ def test_numpy_integer_seed_is_accepted(family: str) -> None:
     net = _RETRIEVERS[family]()
     state = BX[:2] if family in ("ClassicalHopfield", "DenseAssociativeMemory") else 0.1 * X[:2]
     net.retrieve(state, max_steps=2, seed=np.int64(3))
+
+
+# --------------------------------------------------------------- the defect lines of issue 10, one by one
+_W2 = np.array([[0, 0.5], [0.5, 0]])
+_X2 = np.array([[0.3, -0.1]])
+_DAM = np.array([[1, 1, 1, -1, -1, -1], [1, -1, 1, -1, 1, -1]])
+_Q3 = np.array([0.9, 0.2, 0.1])
+_HALF = torch.tensor([0.9, 0.2, 0.1]).half()
+
+
+def _raising_interaction(s: torch.Tensor) -> torch.Tensor:
+    raise RuntimeError("a failing interaction")
+
+
+#: (label, call, the argument a HopfieldInputError must name) for the lines that now raise
+DEFECT_ERRORS: list[tuple[str, Any, str]] = [
+    ("CTH relax tol=1e-300", lambda: H.ContinuousTimeHopfield(_W2).retrieve(_X2, tol=1e-300), "max_evals"),
+    ("CTH simulate to 1e30", lambda: H.ContinuousTimeHopfield(_W2).simulate(_X2, [0.0, 1e30]), "max_evals"),
+    ("CTH tau=1e-6", lambda: H.ContinuousTimeHopfield(_W2, tau=1e-6).simulate(_X2, [0.0, 1.0]), "max_evals"),
+    (
+        "poly log_energy of a negative energy",
+        lambda: H.DenseAssociativeMemory(_DAM, "poly", degree=3).log_energy(
+            np.array([-1, -1, -1, 1, 1, 1.0])
+        ),
+        "state",
+    ),
+    (
+        "rectified_poly log_energy of zero",
+        lambda: H.DenseAssociativeMemory(_DAM, "rectified_poly", degree=3).log_energy(-_DAM[0].astype(float)),
+        "state",
+    ),
+    (
+        "callable interaction of the wrong shape",
+        lambda: H.ContinuousDenseMemory(np.eye(3), interaction=lambda s: s[..., :1]).retrieve(_Q3),
+        "interaction",
+    ),
+    (
+        "failing callable interaction",
+        lambda: H.ContinuousDenseMemory(np.eye(3), interaction=_raising_interaction).retrieve(_Q3),
+        "interaction",
+    ),
+    ("seed=2**70", lambda: H.ClassicalHopfield(_DAM).retrieve(_DAM[0], seed=2**70), "seed"),
+    ("seed=-1", lambda: H.ClassicalHopfield(_DAM).retrieve(_DAM[0], seed=-1), "seed"),
+    ("dense_capacity(10**300)", lambda: H.theory.dense_capacity(10**300), "d"),
+    ("curie_weiss_magnetization('0.5')", lambda: H.statmech.curie_weiss_magnetization("0.5"), "temperature"),
+    ("topk=99 of 5 patterns", lambda: H.ModernHopfield(X).retrieve(X[0], topk=99), "topk"),
+    (
+        "return_weights='yes'",
+        lambda: H.ModernHopfield(X).retrieve(X[0], return_weights="yes"),
+        "return_weights",
+    ),
+    (
+        "fit(zero_diagonal='no')",
+        lambda: H.ContinuousTimeHopfield(W).fit(0.5 * X[:2], zero_diagonal="no"),
+        "zero_diagonal",
+    ),
+    ("fit(adjoint='yes')", lambda: H.ContinuousTimeHopfield(W).fit(0.5 * X[:2], adjoint="yes"), "adjoint"),
+]
+
+
+@pytest.mark.parametrize(("label", "call", "argument"), DEFECT_ERRORS, ids=[c[0] for c in DEFECT_ERRORS])
+def test_issue_10_defect_lines_raise_named_errors(label: str, call: Any, argument: str) -> None:
+    with pytest.raises(HopfieldInputError) as info:
+        call()
+    assert info.value.argument == argument, (label, str(info.value))
+    if argument == "max_evals":  # a spent budget: HopfieldBudgetError names the budget and its size
+        assert isinstance(info.value, H.HopfieldBudgetError) and str(info.value).startswith("max_evals = ")
+    else:
+        assert ", got " in str(info.value)
+
+
+def _one_hot(out: Any, dtype: Any) -> bool:
+    t = torch.as_tensor(out)
+    return t.dtype == dtype and torch.equal(t.float(), torch.tensor([1.0, 0.0, 0.0]))
+
+
+#: (label, call, check of the result) for the lines that now give a correct, finite result
+DEFECT_RESULTS: list[tuple[str, Any, Any]] = [
+    (
+        "CDM beta=1e300 float32 relax",
+        lambda: H.ContinuousDenseMemory(np.eye(2), beta=1e300).retrieve(_X2.astype(np.float32)),
+        lambda r: bool(r.converged.all()) and r.state.dtype == np.float32 and np.isfinite(r.state).all(),
+    ),
+    (
+        "min_dimension_b7 d_max=10**9",
+        lambda: H.theory.min_dimension_b7(1.0, 1.0, 2.0, d_max=10**9),
+        lambda r: r == 0,
+    ),
+    (
+        "modern beta=1e300 float32",
+        lambda: H.ModernHopfield(np.eye(3), beta=1e300).retrieve(_Q3.astype(np.float32)).state,
+        lambda r: _one_hot(r, torch.float32),
+    ),
+    *[
+        (
+            f"modern beta=1e6 float16 {b}",
+            (lambda b=b: H.ModernHopfield(np.eye(3), beta=1e6, backend=b).update(_HALF)),
+            lambda r: _one_hot(r, torch.float16),
+        )
+        for b in ("auto", "chunked", "materialized", "sdpa")
+    ],
+    (
+        "CDM sigmoid beta=1e300 energy",
+        lambda: H.ContinuousDenseMemory(np.eye(3), beta=1e300, interaction="sigmoid").energy(_Q3),
+        lambda r: bool(np.isfinite(r)),
+    ),
+    (
+        "seed=np.int64(3)",
+        lambda: H.ClassicalHopfield(_DAM).retrieve(_DAM[0], seed=np.int64(3)),
+        lambda r: True,
+    ),
+    (
+        "classical energy of float64 input",
+        lambda: H.ClassicalHopfield(torch.tensor([[1.0, -1, 1, -1]])).energy(np.array([1, 1, 1, -1.0])),
+        lambda r: r.dtype == np.float64,
+    ),
+    ("jacobian_norm beta=1e308", lambda: H.theory.jacobian_norm(_Q3[:2], np.eye(2), 1e308), np.isfinite),
+    (
+        "classify_fixed_point beta=1e308",
+        lambda: H.theory.classify_fixed_point(_Q3[:2], np.eye(2), 1e308),
+        lambda r: r.kind == "pattern",
+    ),
+    (
+        "capacity_b5 beyond the float range",
+        lambda: H.theory.capacity_b5(1e6, 1e6, 10**6, 1e-300),
+        lambda r: math.isfinite(r.log_n_patterns),
+    ),
+    (
+        "select_beta float32 norm 1e30",
+        lambda: H.theory.select_beta(np.eye(3, dtype=np.float32) * 1e30),
+        lambda r: 0 < r.beta_minus <= r.beta_plus < math.inf,
+    ),
+    (
+        "ags_spin_glass T=1e-300",
+        lambda: H.statmech.ags_spin_glass(0.1, 1e-300),
+        lambda r: r.kind == "spin-glass",
+    ),
+    ("ags_alpha_c T=1e-300", lambda: H.statmech.ags_alpha_c(1e-300), lambda r: 0.13 < r < 0.14),
+]
+
+
+@pytest.mark.parametrize(("label", "call", "check"), DEFECT_RESULTS, ids=[c[0] for c in DEFECT_RESULTS])
+def test_issue_10_defect_lines_give_correct_results(label: str, call: Any, check: Any) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = call()
+    assert check(result), (label, result)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -97,12 +98,16 @@ def test_bad_options_name_the_option(argv: list[str], message: str, capsys) -> N
 
 @pytest.mark.parametrize("command", [["demo", "--quiet"], ["reproduce", "modern-beta", "--quick", "--quiet"]])
 def test_unusable_out_fails_before_any_work(command: list[str], tmp_path, capsys, monkeypatch) -> None:
-    """A file, or a folder under one, as --out: refused at once, naming --out (no traceback, no work)."""
+    """A file, a folder under one, or a folder under /proc as --out: refused at once, naming --out (no
+    traceback, no work)."""
     afile = tmp_path / "afile"
     afile.write_text("x")
     ran = []
     monkeypatch.setattr("hopfield.demo.run_demo", lambda *a, **k: ran.append(1))
-    for out in (afile, afile / "x"):
+    unusable = [afile, afile / "x"]
+    if Path("/proc/self").is_dir():  # Linux: /proc takes no new folders, not even as root
+        unusable.append(Path("/proc/hopfield-cli-test"))
+    for out in unusable:
         with pytest.raises(SystemExit) as e:
             main([*command, "--out", str(out)])
         assert e.value.code == 2
@@ -129,3 +134,13 @@ def test_cli_catches_only_the_librarys_input_errors(monkeypatch, capsys) -> None
     assert "hopfield: error: beta must be positive" in capsys.readouterr().err
     with pytest.raises(hopfield.HopfieldInputError):
         main(["--debug", "demo", "--quiet", "--out", "/tmp/hopfield-cli-test"])
+
+
+def test_out_check_leaves_no_folder_when_a_later_option_is_bad(tmp_path, capsys) -> None:
+    """--out is checked by creating and removing it again: a bad option after it leaves nothing behind."""
+    out = tmp_path / "new" / "deeper"
+    with pytest.raises(SystemExit) as e:
+        main(["demo", "--out", str(out), "--per-class", "-3"])
+    assert e.value.code == 2
+    assert "--per-class" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()

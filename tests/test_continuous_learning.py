@@ -182,7 +182,7 @@ def test_demo_family():
 
     load_families()
     fn = FAMILIES.get("continuous")
-    p, _ = data.load_demo_digits(2, 0)
+    p, _ = data.load_demo_digits(2, seed=0)
     outcomes = fn(p, CORRUPTIONS["mask 25%"](p, 0), 0)
     assert len(outcomes) == 1
     out = outcomes[0]

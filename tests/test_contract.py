@@ -154,3 +154,10 @@ def test_every_public_network_class_is_in_the_table() -> None:
     }
     covered = {e.name.split(".")[0].split("(")[0] for e in ENTRIES}
     assert classes <= covered, classes - covered
+
+
+def test_every_functional_family_is_in_the_table() -> None:
+    """Each family's functional core has entry points in the contract table."""
+    families = {"modern", "lse", "classical", "dense", "continuous", "continuous_dense"}
+    covered = {e.name.split(".")[1] for e in FUNCTIONAL}
+    assert families <= covered, families - covered

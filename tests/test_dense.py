@@ -335,7 +335,7 @@ def _check_no_overflow(d: int, n: int) -> None:
     g = torch.Generator().manual_seed(0)
     x = torch.randint(0, 2, (n, d), generator=g, dtype=torch.float32).mul_(2).sub_(1)
     target = x[:2]
-    queries = data.flip(target, 0.2, 1)
+    queries = data.flip(target, 0.2, seed=1)
     for beta in (1.0, 10.0):
         net = DenseAssociativeMemory(x, "exp", beta=beta)
         log_e = net.log_energy(queries)

@@ -73,7 +73,7 @@ def test_one_step_success_matches_the_class():
     g1, g2 = torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
     s, n = E.one_step_success(12, 0.3, 0.25, 10, g1)
     targets = E._random_patterns(10, 12, g2)
-    queries = data.flip(targets, 0.25, g2)
+    queries = data.flip(targets, 0.25, seed=g2)
     rest = E._random_patterns(n - 10, 12, g2)
     from hopfield import DenseAssociativeMemory
 
@@ -82,7 +82,7 @@ def test_one_step_success_matches_the_class():
 
 
 def test_demo_family():
-    patterns, _ = data.load_demo_digits(2, 0)
+    patterns, _ = data.load_demo_digits(2, seed=0)
     outcomes = dense_family(patterns, patterns, 0)
     assert [o.setting for o in outcomes] == [s[0] for s in SETTINGS]
     for o in outcomes:
@@ -90,7 +90,7 @@ def test_demo_family():
         assert set(o.retrieved.unique().tolist()) <= {-1.0, 1.0}
     acc = {o.setting: score(o)[0] for o in outcomes}
     assert acc["exp beta=1"] == 1.0  # uncorrupted queries: every stored pattern is a fixed point
-    noisy = data.flip(data.binarize(patterns), 0.1, 1)
+    noisy = data.flip(data.binarize(patterns), 0.1, seed=1)
     acc_noisy = {o.setting: score(o)[0] for o in dense_family(patterns, noisy, 0)}
     assert acc_noisy["exp beta=1"] > acc_noisy["poly n=3"]
 

@@ -118,3 +118,26 @@ def test_stored_patterns_fixed_point_outside_sphere() -> None:
     assert not check.in_sphere.any() and not check.stored.any()
     assert check.radius == pytest.approx(m / 2.2)
     assert check.all_stored is False
+
+
+def test_rate_function_and_dense_capacity_alpha_agree() -> None:
+    """Theorem B10's exponent is I(1 - 2 rho)/2, with one rate function (I(0) = 0, I(1) = ln 2)."""
+    assert theory.rate_function(0.0) == 0.0 and theory.rate_function(1.0) == math.log(2)
+    for rho in (0.0, 0.1, 0.125, 0.3, 0.49):
+        assert theory.dense_capacity_alpha(rho) == theory.rate_function(1 - 2 * rho) / 2
+
+
+def test_poly_capacity_theory_large_and_bad_input() -> None:
+    """Beyond the float range: inf, not an OverflowError; bad arguments: named errors."""
+    assert theory.poly_capacity_theory(2, 100, 0.01) == pytest.approx(1 + 100 / 2.3263478740408408**2)
+    assert theory.poly_capacity_theory(300, 10**6, 0.01) == math.inf
+    assert theory.double_factorial(7) == 105 and theory.double_factorial(-1) == 1
+    for fn, args, name in (
+        (theory.rate_function, (1.5,), "a"),
+        (theory.poly_capacity_theory, (1, 10, 0.01), "n"),
+        (theory.poly_capacity_theory, (3, 0, 0.01), "d"),
+        (theory.poly_capacity_theory, (3, 10, 0.5), "error"),
+        (theory.double_factorial, (-2,), "k"),
+    ):
+        with pytest.raises(ValueError, match=f"^{name} "):
+            fn(*args)

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from hopfield._errors import HopfieldInputError
 
-__all__ = ["deprecated_alias", "renamed_arguments", "warn_deprecated"]
+__all__ = ["deprecated_alias", "keyword_only", "renamed_arguments", "warn_deprecated"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,6 +64,37 @@ def deprecated_alias(new: str) -> Callable[[F], F]:
                 stacklevel=2,
             )
             return getattr(self, new)(*args, **kwargs)
+
+        return inner  # type: ignore[return-value]
+
+    return wrap
+
+
+def keyword_only(n_positional: int, *names: str) -> Callable[[F], F]:
+    """Accept the keyword-only arguments ``names`` also positionally, after the first ``n_positional``
+    arguments, as the function's former signature did: for one release, warning (``FutureWarning``)."""
+
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            extra = args[n_positional:]
+            if extra:
+                if len(extra) > len(names):
+                    raise TypeError(
+                        f"{fn.__qualname__}() takes at most {n_positional + len(names)} positional arguments"
+                    )
+                for name, value in zip(names, extra, strict=False):
+                    if name in kwargs:
+                        raise TypeError(f"{fn.__qualname__}() got multiple values for argument {name!r}")
+                    kwargs[name] = value
+                given = ", ".join(names[: len(extra)])
+                warnings.warn(
+                    f"{fn.__qualname__}: passing {given} positionally is deprecated and will be removed in "
+                    f"the next release; pass {given} by keyword",
+                    FutureWarning,
+                    stacklevel=2,
+                )
+            return fn(*args[:n_positional], **kwargs)
 
         return inner  # type: ignore[return-value]
 

@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import struct
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -90,15 +89,8 @@ def write_json(path: str | os.PathLike[str], data: Any) -> Path:
 
 
 def save_figure(path: str | os.PathLike[str], fig: Any, dpi: int = 120) -> Path:
-    """Save a ``matplotlib.figure.Figure`` as PNG atomically (no pyplot, no backend change).
-
-    A figure that pyplot manages (made by someone else's code) is released from pyplot afterwards.
-    """
-    path = atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=dpi, bbox_inches="tight"))
-    pyplot = sys.modules.get("matplotlib.pyplot")
-    if pyplot is not None and getattr(fig, "number", None) is not None:
-        pyplot.close(fig)
-    return path
+    """Save a ``matplotlib.figure.Figure`` as PNG atomically (no pyplot, no backend change)."""
+    return atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=dpi, bbox_inches="tight"))
 
 
 def temporary_folder(path: str | os.PathLike[str]) -> Path:

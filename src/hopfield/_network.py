@@ -6,11 +6,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import torch
+from torch import Tensor
 
 from hopfield._arrays import CastCache
 from hopfield._validate import check_choice
 
-__all__ = ["Network"]
+__all__ = ["Network", "PatternNetwork"]
 
 T = TypeVar("T")
 N = TypeVar("N", bound="Network")
@@ -65,3 +66,20 @@ class Network:
                 setattr(self, name, value.to(dtype=dtype or value.dtype, device=dev or value.device))
         self._cache.clear()
         return self
+
+
+class PatternNetwork(Network):
+    """A network that stores its patterns as rows, ``patterns`` ``(N, d)`` (dense and modern memories)."""
+
+    _stored = ("patterns",)
+    patterns: Tensor
+
+    @property
+    def n_patterns(self) -> int:
+        """N, the number of stored patterns."""
+        return int(self.patterns.shape[0])
+
+    @property
+    def dim(self) -> int:
+        """d, the dimension of a pattern (the number of neurons)."""
+        return int(self.patterns.shape[1])

@@ -72,17 +72,6 @@ class Retrieval:
             **{k: out(v) for k, v in more.items()},
         )
 
-    @classmethod
-    def build(cls, out: Output, **values: Any) -> Retrieval:
-        """Build from ``(B, ...)`` tensors by name (``state`` converted with :meth:`Output.state`)."""
-        extras = values.pop("extras", None) or {}
-        state = values.pop("state")
-        return cls(
-            state=out.state(state),
-            extras={k: out(v) for k, v in extras.items()},
-            **{k: out(v) for k, v in values.items()},
-        )
-
     @property
     def all_converged(self) -> bool:
         """True when every query met the stopping criterion."""

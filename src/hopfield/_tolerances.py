@@ -8,7 +8,7 @@ float32 (see ``docs/conventions.md``) use the float32 row and cast the result ba
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
@@ -47,47 +47,30 @@ class Tolerances:
     eig: float
 
 
+def _row(
+    dtype: torch.dtype, *, retrieve: float, ode: tuple[float, float], speed: float, tol: float, eig: float
+) -> Tolerances:
+    """One dtype's row: ``ode`` is ``(ode_rtol, ode_atol)``; results compare with ``rtol = atol = tol``."""
+    eps = torch.finfo(dtype).eps
+    return Tolerances(
+        eps=eps, retrieve=retrieve, ode_rtol=ode[0], ode_atol=ode[1], speed=speed, rtol=tol, atol=tol, eig=eig
+    )
+
+
+_FLOAT32 = _row(torch.float32, retrieve=1e-5, ode=(1e-5, 1e-7), speed=1e-4, tol=1e-5, eig=1e-5)
+
+
+def _half(dtype: torch.dtype, tol: float) -> Tolerances:
+    """A half-precision row: its own stopping and comparison tolerance ``tol``; the ODE, speed and
+    eigenvalue entries of float32 (the families that use them compute half-precision input in float32)."""
+    return replace(_FLOAT32, eps=torch.finfo(dtype).eps, retrieve=tol, rtol=tol, atol=tol)
+
+
 TOLERANCES: dict[torch.dtype, Tolerances] = {
-    torch.float64: Tolerances(
-        eps=torch.finfo(torch.float64).eps,
-        retrieve=1e-10,
-        ode_rtol=1e-7,
-        ode_atol=1e-9,
-        speed=1e-8,
-        rtol=1e-10,
-        atol=1e-10,
-        eig=1e-9,
-    ),
-    torch.float32: Tolerances(
-        eps=torch.finfo(torch.float32).eps,
-        retrieve=1e-5,
-        ode_rtol=1e-5,
-        ode_atol=1e-7,
-        speed=1e-4,
-        rtol=1e-5,
-        atol=1e-5,
-        eig=1e-5,
-    ),
-    torch.float16: Tolerances(
-        eps=torch.finfo(torch.float16).eps,
-        retrieve=1e-2,
-        ode_rtol=1e-5,
-        ode_atol=1e-7,
-        speed=1e-4,
-        rtol=1e-2,
-        atol=1e-2,
-        eig=1e-5,
-    ),
-    torch.bfloat16: Tolerances(
-        eps=torch.finfo(torch.bfloat16).eps,
-        retrieve=2e-2,
-        ode_rtol=1e-5,
-        ode_atol=1e-7,
-        speed=1e-4,
-        rtol=2e-2,
-        atol=2e-2,
-        eig=1e-5,
-    ),
+    torch.float64: _row(torch.float64, retrieve=1e-10, ode=(1e-7, 1e-9), speed=1e-8, tol=1e-10, eig=1e-9),
+    torch.float32: _FLOAT32,
+    torch.float16: _half(torch.float16, 1e-2),
+    torch.bfloat16: _half(torch.bfloat16, 2e-2),
 }
 
 
@@ -96,6 +79,13 @@ def tolerances(dtype: torch.dtype) -> Tolerances:
     return TOLERANCES.get(dtype, TOLERANCES[torch.float32])
 
 
-def compute_dtype(dtype: torch.dtype) -> torch.dtype:
-    """The dtype a family that cannot work in half precision computes in: float32 for float16/bfloat16."""
-    return torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
+def compute_dtype(dtype: torch.dtype, beta: float | None = None) -> torch.dtype:
+    """The dtype a family that cannot work in half precision computes in: float32 for float16/bfloat16.
+
+    With ``beta`` below that dtype's smallest normal number (float32: 1.2e-38), ``beta (s - max s)``
+    would underflow (NaN or lost digits in the energy and the log-sum-exp merge): float64 then.
+    """
+    out = torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
+    if beta is not None and out.is_floating_point and beta < torch.finfo(out).tiny:
+        return torch.float64
+    return out

@@ -48,27 +48,22 @@ def _params(weights: Any, b: Any, v: Any) -> tuple[Tensor, Tensor, Tensor]:
     w, _ = as_input(weights, "weights", kind="any", ranks=(2,), shape="(L, A)")
     w = w.to(compute_dtype(w.dtype) if w.is_floating_point() else torch.float32)
     n_hidden, n_visible = w.shape
-    bt, _ = as_input(
-        b,
-        "b",
-        kind="any",
-        ranks=(1,),
-        shape=f"({n_hidden},) (one threshold per hidden unit z)",
-        dim=n_hidden,
-        other="the L rows of weights",
-        device=w.device,
-    )
-    vt, _ = as_input(
-        v,
-        "v",
-        kind="any",
-        ranks=(1,),
-        shape=f"({n_visible},) (one threshold per visible unit x)",
-        dim=n_visible,
-        other="the A columns of weights",
-        device=w.device,
-    )
-    return w, bt.to(dtype=w.dtype, device=w.device), vt.to(dtype=w.dtype, device=w.device)
+
+    def thresholds(x: Any, name: str, n: int, unit: str, other: str) -> Tensor:
+        t, _ = as_input(
+            x,
+            name,
+            kind="any",
+            ranks=(1,),
+            shape=f"({n},) (one threshold per {unit})",
+            dim=n,
+            other=other,
+            device=w.device,
+        )
+        return t.to(dtype=w.dtype, device=w.device)
+
+    bt = thresholds(b, "b", n_hidden, "hidden unit z", "the L rows of weights")
+    return w, bt, thresholds(v, "v", n_visible, "visible unit x", "the A columns of weights")
 
 
 def _states(x: Any, size: int, name: str, w: Tensor) -> tuple[Tensor, Output]:

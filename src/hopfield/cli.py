@@ -8,6 +8,7 @@ errors too. Options are checked before any work starts (an unusable ``--out`` fa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -39,10 +40,19 @@ def ranged_int(low: int, high: int | None = None) -> Callable[[str], int]:
 
 
 def writable_folder(text: str) -> Path:
-    """An argparse ``type`` for output folders: created if missing, and checked writable now."""
+    """An argparse ``type`` for output folders: checked writable now, before any work.
+
+    The check creates the missing folders, writes a probe file and removes both again, so a later bad
+    option leaves nothing behind; the writer creates the folder when it writes.
+    """
     path = Path(text)
     if path.exists() and not path.is_dir():
         raise argparse.ArgumentTypeError(f"must be a folder (existing or new), got the file {text!r}")
+    missing = []
+    ancestor = path.absolute()
+    while not ancestor.exists():
+        missing.append(ancestor)
+        ancestor = ancestor.parent
     try:
         path.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=".hopfield-probe-", dir=path)
@@ -52,6 +62,10 @@ def writable_folder(text: str) -> Path:
         raise argparse.ArgumentTypeError(
             f"must be a writable folder, got {text!r} ({exc.strerror or exc})"
         ) from None
+    finally:
+        for folder in missing:  # innermost first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
     return path
 
 
@@ -135,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from hopfield.repertoire._cli import add_parser as add_repertoire_parser
 
-    add_repertoire_parser(sub)  # hopfield repertoire simulate|prepare (its verbs live in repertoire/_cli.py)
+    add_repertoire_parser(sub)  # hopfield repertoire simulate|prepare|train|predict|explain
 
     from hopfield.memory._cli import add_parser as add_memory_parser
 

@@ -23,6 +23,7 @@ from hopfield._validate import (
     as_input,
     as_patterns,
     call_user,
+    check_beta,
     check_callable_output,
     check_positive,
     describe,
@@ -138,7 +139,7 @@ class ContinuousDenseMemory(ODENetwork):
         bias_t = vector(bias, "bias", n, "the rows of weights")
         v_t = vector(v, "v", d, "the columns of weights")
         self.tau = check_positive(tau, "tau")
-        self.beta = check_positive(beta, "beta")
+        self.beta = check_beta(beta)
         self.interaction = resolve_interaction(interaction, n, compute_dtype(w.dtype), w.device)
         self.weights, self.bias, self.v = w, bias_t, v_t
         self._init_cache()

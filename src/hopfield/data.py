@@ -10,14 +10,16 @@ from __future__ import annotations
 import gzip
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor
 
+from hopfield._deprecation import keyword_only
 from hopfield._errors import input_error
 from hopfield._random import make_generator
-from hopfield._validate import check_int, check_nonnegative, check_probability, check_seed
+from hopfield._validate import as_input, check_int, check_nonnegative, check_probability, check_seed
 
 __all__ = [
     "DEMO_DIGITS_PER_CLASS",
@@ -53,7 +55,8 @@ def data_dir(path: str | os.PathLike[str] | None = None) -> Path:
 DEMO_DIGITS_PER_CLASS = 174
 
 
-def load_demo_digits(n_per_class: int = 4, seed: int | None = None) -> tuple[Tensor, Tensor]:
+@keyword_only(1, "seed")
+def load_demo_digits(n_per_class: int = 4, *, seed: int | None = None) -> tuple[Tensor, Tensor]:
     """scikit-learn's bundled 8x8 digits scaled to [-1, 1]: ``(10 n_per_class, 64)`` float64 and labels.
 
     The images are drawn per class with a generator seeded by ``seed`` (an integer: the same set on every
@@ -131,41 +134,54 @@ def load_digit_patterns(path: str | os.PathLike[str] | None = None) -> tuple[Ten
     return torch.from_numpy(np.stack(rows)), names
 
 
-def mask(x: Tensor, fraction: float, seed: int | torch.Generator | None = None, fill: float = 0.0) -> Tensor:
+@keyword_only(2, "seed", "fill")
+def mask(x: Any, fraction: float, *, seed: int | torch.Generator | None = None, fill: float = 0.0) -> Any:
     """Set a random ``fraction`` of each row's entries to ``fill`` (exactly ``round(fraction d)`` of them).
 
+    ``x`` is ``(d,)`` or ``(B, d)``, torch or NumPy (the result comes back in its form and dtype).
     ``seed=None`` draws a random mask; pass a seed or generator to reproduce one.
     """
+    t, form = as_input(x, "x", kind="any")
     fraction = check_probability(fraction, "fraction", closed_low=True)
-    g = make_generator(seed)
-    b, d = x.shape
-    k = round(fraction * d)
-    order = torch.rand(b, d, generator=g).argsort(dim=-1)[:, :k]  # (B, k)
-    out = x.clone()
-    out.scatter_(1, order.to(x.device), fill)
-    return out
+    order = _chosen(t, fraction, seed)
+    out = t.clone()
+    out.scatter_(1, order, fill)
+    return form.state(out)
 
 
-def gaussian_noise(x: Tensor, sigma: float, seed: int | torch.Generator | None = None) -> Tensor:
-    """``x + sigma * N(0, 1)`` (``seed=None``: random; pass a seed or generator to reproduce)."""
+@keyword_only(2, "seed")
+def gaussian_noise(x: Any, sigma: float, *, seed: int | torch.Generator | None = None) -> Any:
+    """``x + sigma * N(0, 1)`` for floating ``x`` ``(d,)`` or ``(B, d)``, torch or NumPy, returned in its
+    form (``seed=None``: random; pass a seed or generator to reproduce)."""
+    t, form = as_input(x, "x")
     sigma = check_nonnegative(sigma, "sigma")
     g = make_generator(seed)
-    return x + sigma * torch.randn(x.shape, generator=g, dtype=x.dtype).to(x.device)
+    return form.state(t + sigma * torch.randn(t.shape, generator=g, dtype=t.dtype).to(t.device))
 
 
-def flip(x: Tensor, fraction: float, seed: int | torch.Generator | None = None) -> Tensor:
+@keyword_only(2, "seed")
+def flip(x: Any, fraction: float, *, seed: int | torch.Generator | None = None) -> Any:
     """Flip the sign of exactly ``round(fraction d)`` random entries of each ±1 row.
 
-    ``seed=None``: random; pass a seed or generator to reproduce.
+    ``x`` is ``(d,)`` or ``(B, d)``, torch or NumPy, of any real dtype (bool: True is +1); the result
+    comes back in its form and dtype. ``seed=None``: random; pass a seed or generator to reproduce.
     """
+    t, form = as_input(x, "x", kind="any")
+    if form.state_dtype == torch.bool:
+        t = 2 * t - 1
     fraction = check_probability(fraction, "fraction", closed_low=True)
+    order = _chosen(t, fraction, seed)
+    out = t.clone()
+    out.scatter_(1, order, -t.gather(1, order))
+    return form.state(out)
+
+
+def _chosen(t: Tensor, fraction: float, seed: int | torch.Generator | None) -> Tensor:
+    """``round(fraction d)`` distinct random columns per row of ``t`` (B, d), on ``t``'s device."""
     g = make_generator(seed)
-    b, d = x.shape
+    b, d = t.shape
     k = round(fraction * d)
-    order = torch.rand(b, d, generator=g).argsort(dim=-1)[:, :k]
-    out = x.clone()
-    out.scatter_(1, order.to(x.device), -x.gather(1, order.to(x.device)))
-    return out
+    return torch.rand(b, d, generator=g).argsort(dim=-1)[:, :k].to(t.device)  # (B, k)
 
 
 def binarize(x: Tensor) -> Tensor:

@@ -15,20 +15,20 @@ from torch import Tensor
 from hopfield._arrays import Output
 from hopfield._deprecation import renamed_arguments
 from hopfield._errors import HopfieldTypeError, input_error
-from hopfield._network import Network
+from hopfield._network import PatternNetwork
 from hopfield._random import make_generator
 from hopfield._result import Retrieval
 from hopfield._tolerances import compute_dtype
 from hopfield._validate import (
     as_patterns,
     as_states,
+    check_beta,
     check_binary_tol,
     check_callable_output,
     check_choice,
     check_finite,
     check_int,
     check_optional_int,
-    check_positive,
     check_seed,
 )
 from hopfield.functional import dense as F
@@ -67,7 +67,7 @@ def _pair(x: Tensor) -> tuple[Tensor, Tensor]:
     return x, x.T.contiguous()
 
 
-class DenseAssociativeMemory(Network):
+class DenseAssociativeMemory(PatternNetwork):
     """Dense associative memory over binary states in {-1, +1}^d (Krotov and Hopfield; Demircigil et al.).
 
     Energy (530) of 004: ``E(xi) = -sum_i F(x_i^T xi)``; asynchronous update (531):
@@ -110,8 +110,6 @@ class DenseAssociativeMemory(Network):
     6.0181
     """
 
-    _stored = ("patterns",)
-
     def __init__(
         self,
         patterns: Any,
@@ -123,7 +121,7 @@ class DenseAssociativeMemory(Network):
     ) -> None:
         self.patterns = as_patterns(patterns, kind="binary")
         self.degree = check_int(degree, "degree")
-        self.beta = check_positive(beta, "beta")
+        self.beta = check_beta(beta)
         self.chunk_size = check_optional_int(chunk_size, "chunk_size")
         if callable(interaction):
             name = str(getattr(interaction, "__name__", "callable"))
@@ -137,16 +135,6 @@ class DenseAssociativeMemory(Network):
         self._init_cache()
 
     # ------------------------------------------------------------------ helpers
-    @property
-    def n_patterns(self) -> int:
-        """N, the number of stored patterns."""
-        return int(self.patterns.shape[0])
-
-    @property
-    def dim(self) -> int:
-        """d, the number of neurons."""
-        return int(self.patterns.shape[1])
-
     @property
     def name(self) -> str:
         """The interaction's name (``"poly"``, ``"rectified_poly"``, ``"exp"`` or the callable's name)."""

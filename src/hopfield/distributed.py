@@ -292,15 +292,7 @@ class ShardedMemory:
             more: dict[str, Tensor] = {}
             if topk is not None:
                 more["topk_weights"], more["topk_indices"] = self._topk(last_in, topk)
-        return Retrieval.build(
-            out,
-            state=raw.state,
-            steps=raw.steps,
-            converged=raw.converged,
-            cycle=raw.cycle,
-            energy=None,
-            **more,
-        )
+        return Retrieval.from_raw(raw, out, None, **more)
 
     @renamed_arguments(queries="state")
     def search(self, state: Any = None, k: int = 10, *, src: int = 0) -> tuple[Any, Any]:

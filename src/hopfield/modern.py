@@ -10,17 +10,17 @@ from torch import Tensor
 from hopfield._arrays import Output, is_numpy
 from hopfield._deprecation import renamed_arguments
 from hopfield._errors import input_error
-from hopfield._network import Network
+from hopfield._network import PatternNetwork
 from hopfield._result import Retrieval
 from hopfield._tolerances import compute_dtype, tolerances
 from hopfield._validate import (
     as_patterns,
     as_states,
+    check_beta,
     check_bool,
     check_int,
     check_nonnegative,
     check_optional_int,
-    check_positive,
     check_seed,
 )
 from hopfield.functional import modern as F
@@ -33,7 +33,7 @@ def default_tol(dtype: torch.dtype, scale: float = 1.0) -> float:
     return tolerances(dtype).retrieve * max(1.0, scale)
 
 
-class ModernHopfield(Network):
+class ModernHopfield(PatternNetwork):
     """Modern Hopfield network with continuous states: energy (3), update (17) of 004.
 
     Parameters
@@ -63,8 +63,6 @@ class ModernHopfield(Network):
     array([0.999, 0.   , 0.   ])
     """
 
-    _stored = ("patterns",)
-
     def __init__(
         self,
         patterns: Any,
@@ -74,7 +72,7 @@ class ModernHopfield(Network):
         backend: str = "auto",
     ) -> None:
         self.patterns = as_patterns(patterns)
-        self.beta = check_positive(beta, "beta")
+        self.beta = check_beta(beta)
         self.chunk_size = check_optional_int(chunk_size, "chunk_size")
         F.UPDATE_BACKENDS.get(backend)
         self.backend = backend
@@ -83,23 +81,13 @@ class ModernHopfield(Network):
 
     # ------------------------------------------------------------------ helpers
     @property
-    def n_patterns(self) -> int:
-        """N, the number of stored patterns."""
-        return int(self.patterns.shape[0])
-
-    @property
-    def dim(self) -> int:
-        """d, the dimension of a pattern."""
-        return int(self.patterns.shape[1])
-
-    @property
     def max_norm(self) -> float:
         """M, the largest pattern norm (004 eq. (2))."""
         return float(F.max_norm(self.patterns.to(compute_dtype(self.patterns.dtype))))
 
     def _states(self, state: Any, name: str = "state") -> tuple[Tensor, Tensor, Output]:
         xi, out = as_states(state, self.dim, name, device=self.device)
-        xi = xi.to(compute_dtype(xi.dtype))
+        xi = xi.to(compute_dtype(xi.dtype, self.beta))
         key = (xi.dtype, xi.device)
         if key == (self.patterns.dtype, self.patterns.device):
             return xi, self.patterns, out

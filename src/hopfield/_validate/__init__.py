@@ -19,7 +19,9 @@ from hopfield._validate._inputs import (
     to_tensor,
 )
 from hopfield._validate._scalars import (
+    BETA_MIN,
     SEED_MAX,
+    check_beta,
     check_binary_tol,
     check_bool,
     check_choice,
@@ -47,6 +49,7 @@ from hopfield._validate._tensors import (
 )
 
 __all__ = [
+    "BETA_MIN",
     "SEED_MAX",
     "as_indices",
     "as_input",
@@ -54,6 +57,7 @@ __all__ = [
     "as_patterns",
     "as_states",
     "call_user",
+    "check_beta",
     "check_binary",
     "check_binary_tol",
     "check_bool",

@@ -89,15 +89,7 @@ def as_input(
     if t.is_complex():
         raise input_error(name, "a real tensor", f"dtype {t.dtype}", cls=HopfieldTypeError)
     floating = t.is_floating_point()
-    if kind == "float" and not floating:
-        raise input_error(
-            name,
-            "a floating dtype (float16, bfloat16, float32 or float64)",
-            f"dtype {t.dtype}",
-            cls=HopfieldTypeError,
-            verb="have",
-        )
-    if floating and t.dtype not in FLOAT_DTYPES:
+    if (kind == "float" and not floating) or (floating and t.dtype not in FLOAT_DTYPES):
         raise input_error(
             name,
             "a floating dtype (float16, bfloat16, float32 or float64)",

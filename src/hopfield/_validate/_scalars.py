@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable
 from numbers import Integral, Real
 from typing import Any
@@ -71,6 +72,20 @@ def check_positive(value: object, name: str, *, maximum: float = math.inf) -> fl
             raise input_error(name, "a positive finite number", v)
         return v
     return check_real(value, name, low=0.0, high=maximum, low_open=True)
+
+
+#: The smallest normal float64: a smaller beta leaves no digits in ``beta (s - max s)``.
+BETA_MIN = sys.float_info.min
+
+
+def check_beta(value: object, name: str = "beta") -> float:
+    """An inverse temperature of a network: a positive finite number, at least :data:`BETA_MIN`
+    (a subnormal beta underflows even in float64; a beta below float32's smallest normal number makes
+    the networks compute in float64, see :func:`hopfield._tolerances.compute_dtype`)."""
+    v = check_positive(value, name)
+    if v < BETA_MIN:
+        raise input_error(name, f"a positive finite number >= {BETA_MIN!r} (the smallest normal float64)", v)
+    return v
 
 
 def check_nonnegative(value: object, name: str) -> float:

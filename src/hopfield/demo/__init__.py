@@ -29,11 +29,11 @@ MODULES = ["modern", "continuous", "dense", "classical"]
 
 #: Corruption label -> function(patterns, seed) -> corrupted queries.
 CORRUPTIONS: dict[str, Callable[[Tensor, int], Tensor]] = {
-    "mask 25%": lambda x, s: data.mask(x, 0.25, s),
-    "mask 50%": lambda x, s: data.mask(x, 0.50, s),
-    "mask 75%": lambda x, s: data.mask(x, 0.75, s),
-    "noise 0.5": lambda x, s: data.gaussian_noise(x, 0.5, s),
-    "noise 1.0": lambda x, s: data.gaussian_noise(x, 1.0, s),
+    "mask 25%": lambda x, s: data.mask(x, 0.25, seed=s),
+    "mask 50%": lambda x, s: data.mask(x, 0.50, seed=s),
+    "mask 75%": lambda x, s: data.mask(x, 0.75, seed=s),
+    "noise 0.5": lambda x, s: data.gaussian_noise(x, 0.5, seed=s),
+    "noise 1.0": lambda x, s: data.gaussian_noise(x, 1.0, seed=s),
 }
 
 HEADERS = ("network", "setting", "corruption", "accuracy", "rms error")
@@ -103,7 +103,7 @@ def run_demo(
     load_families()
     names = families or FAMILIES.names()
     fns = {n: FAMILIES.get(n) for n in names}
-    patterns, _ = data.load_demo_digits(n_per_class, seed)
+    patterns, _ = data.load_demo_digits(n_per_class, seed=seed)
     side = round(patterns.shape[1] ** 0.5)
     rows: list[DemoRow] = []
     jobs = [(c, n) for c in CORRUPTIONS for n in names]

@@ -20,18 +20,23 @@ from typing import Any
 from hopfield._io import save_figure, write_json, write_text
 from hopfield._registry import Registry
 
-__all__ = ["Context", "Experiment", "Report", "experiment", "register", "registry", "run"]
+__all__ = ["Context", "Experiment", "Report", "register", "registry", "run"]
 
 #: Modules of this package that define experiments (each registers on import).
 MODULES = [
     "modern",
     "continuous",
+    "continuous_training",
     "theory",
+    "theory_capacity",
     "statmech",
     "classical",
+    "classical_temperature",
     "dense",
+    "dense_capacity",
     "layers",
     "memory",
+    "repertoire",
     "seed003_classify",
     "seed003_denoise",
     "seed003_vhnn",
@@ -54,8 +59,9 @@ class Context:
 
 @dataclass
 class Report:
-    """An experiment's output: JSON-able ``results``, a markdown ``summary`` that sets our numbers beside
-    the seed's, and matplotlib ``figures`` by file stem."""
+    """What :func:`run` returns: the JSON-able ``results`` (the ``data`` of ``compute``), the markdown
+    ``summary`` that sets our numbers beside the seed's, and the ``matplotlib.figure.Figure`` objects
+    by file stem."""
 
     results: dict[str, Any]
     summary: str
@@ -64,26 +70,24 @@ class Report:
 
 @dataclass(frozen=True)
 class Experiment:
-    """A registered experiment: ``name``, one-line ``description``, ``seed_ref`` and ``fn``."""
+    """A registered experiment: ``name``, one-line ``description``, ``seed_ref`` and its three pieces,
+    ``compute(ctx) -> data``, ``plot(data) -> {stem: Figure}`` and ``summarize(data) -> markdown``."""
 
     name: str
     description: str
     seed_ref: str
-    fn: Callable[[Context], Report]
+    compute: Callable[[Context], dict[str, Any]]
+    plot: Callable[[dict[str, Any]], dict[str, Any]]
+    summarize: Callable[[dict[str, Any]], str]
+
+    def report(self, ctx: Context) -> Report:
+        """Compute, summarize and plot: the :class:`Report` of one run."""
+        data = self.compute(ctx)
+        return Report(data, self.summarize(data), self.plot(data))
 
 
 _REGISTRY: Registry[Experiment] = Registry("experiment", "name")
 _loaded = False
-
-
-def experiment(name: str, description: str, seed_ref: str) -> Callable[[Callable[[Context], Report]], Any]:
-    """Decorator registering ``fn(ctx) -> Report`` under ``name`` (prefer :func:`register`)."""
-
-    def add(fn: Callable[[Context], Report]) -> Callable[[Context], Report]:
-        _REGISTRY.register(name)(Experiment(name, description, seed_ref, fn))
-        return fn
-
-    return add
 
 
 def register(
@@ -99,12 +103,7 @@ def register(
 
     Each piece can be called on its own: ``data = compute(ctx)`` in a notebook, then ``plot(data)``.
     """
-
-    def fn(ctx: Context) -> Report:
-        data = compute(ctx)
-        return Report(data, summarize(data), plot(data))
-
-    _REGISTRY.register(name)(Experiment(name, description, seed_ref, fn))
+    _REGISTRY.register(name)(Experiment(name, description, seed_ref, compute, plot, summarize))
 
 
 def registry() -> Registry[Experiment]:
@@ -124,7 +123,7 @@ def run(name: str, out: str | Path, ctx: Context | None = None) -> tuple[Report,
     ctx = ctx or Context()
     if ctx.work_dir is None:
         ctx = replace(ctx, work_dir=folder)
-    report = exp.fn(ctx)
+    report = exp.report(ctx)
     results = {"experiment": name, "seed_ref": exp.seed_ref, "quick": ctx.quick, "seed": ctx.seed}
     results.update(report.results)
     write_json(folder / "results.json", results)

@@ -13,12 +13,12 @@ from hopfield._errors import HopfieldInputError, HopfieldTypeError, input_error
 from hopfield._validate import (
     as_input,
     as_integers,
+    check_beta,
     check_bool,
     check_choice,
     check_int,
     check_nonnegative,
     check_optional_int,
-    check_positive,
 )
 from hopfield.memory._manifest import DTYPES, Manifest
 from hopfield.memory._reader import MemoryReader
@@ -95,7 +95,7 @@ class Memory(MemoryReader):
         self._m = Manifest(
             dim=dim,
             value_dim=dim if value_dim is None else check_int(value_dim, "value_dim"),
-            beta=check_positive(beta, "beta"),
+            beta=check_beta(beta),
             gamma=check_nonnegative(forgetting, "forgetting"),
             dtype=_dtype_name(dtype),
         )

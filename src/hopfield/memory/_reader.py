@@ -139,7 +139,7 @@ class MemoryReader:
     def _as_queries(self, queries: Any, name: str = "queries") -> tuple[Tensor, Output]:
         """Queries through the input rule, in the compute dtype (no check that rows are stored)."""
         xi, out = as_states(queries, self.dim, name, device=self._device)
-        return xi.to(compute_dtype(xi.dtype)), out
+        return xi.to(compute_dtype(xi.dtype, self.beta)), out
 
     def _queries(self, queries: Any, name: str = "queries") -> tuple[Tensor, Output]:
         if self.count == 0:
@@ -224,15 +224,7 @@ class MemoryReader:
                 more["weights"] = S.all_weights(
                     last_in, self._segments, self.beta, self.forgetting, self.time or 0, self.count
                 )
-        return Retrieval.build(
-            out,
-            state=raw.state,
-            steps=raw.steps,
-            converged=raw.converged,
-            cycle=raw.cycle,
-            energy=None,
-            **more,
-        )
+        return Retrieval.from_raw(raw, out, None, **more)
 
     @renamed_arguments(queries="state")
     def search(self, state: Any, k: int = 10) -> tuple[Any, Any]:

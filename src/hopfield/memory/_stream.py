@@ -39,6 +39,7 @@ from hopfield.functional.lse import (
 from hopfield.memory._segments import Segment
 
 __all__ = [
+    "FUSED_BLOCK_ROWS",
     "TopK",
     "age_bias",
     "all_weights",
@@ -51,6 +52,9 @@ __all__ = [
 
 FLASH_OP = "_scaled_dot_product_flash_attention_for_cpu"
 _FUSED_DTYPES = (torch.float32, torch.float64)
+#: With forgetting, the fused kernel takes a segment this many rows at a time (its age mask is one
+#: float per row: bounded memory whatever the segment's size).
+FUSED_BLOCK_ROWS = 1 << 16
 
 
 def flash_op() -> Callable[..., Any] | None:
@@ -83,23 +87,49 @@ def _fused_ok(q: Tensor, seg: Segment, beta: float) -> bool:
 def fused_partial(q: Tensor, seg: Segment, beta: float, gamma: float, newest: int) -> LsePartial | None:
     """The part of one segment from the fused flash kernel, or None where it does not apply.
 
-    The forgetting bias enters the kernel as an additive mask relative to the segment's newest row
-    (``-gamma (t_seg - i)``, so the kernel's own maximum stays finite); the segment's offset
-    ``gamma (newest - t_seg) / beta`` is then subtracted from the part's shift (``-inf`` when it
-    overflows: a segment infinitely older than the newest row weighs nothing).
+    The forgetting bias enters the kernel as an additive mask relative to the newest row of the
+    kernel's block (``-gamma (t_block - i)``, so the kernel's own maximum stays finite); the block's
+    offset ``gamma (newest - t_block) / beta`` is then subtracted from the part's shift (``-inf`` when
+    it overflows: a block infinitely older than the newest row weighs nothing). With forgetting, the
+    kernel runs on blocks of at most :data:`FUSED_BLOCK_ROWS` rows, merged with
+    :func:`~hopfield.functional.lse.merge`, so the mask stays small whatever the segment's size.
     """
     op = flash_op()
     if op is None or not _fused_ok(q, seg, beta):
         return None
     k = _cast(seg.patterns, q)
     v = k if seg.values is None else _cast(seg.values, q)
+    if gamma == 0:
+        return _fused_block(op, q, k, v, beta, 0.0, newest, seg.times[-1:])
+    acc: LsePartial | None = None
+    for start in range(0, seg.rows, FUSED_BLOCK_ROWS):
+        sl = slice(start, start + FUSED_BLOCK_ROWS)
+        p = _fused_block(op, q, k[sl], v[sl], beta, gamma, newest, seg.times[sl])
+        if p is None:
+            return None
+        acc = p if acc is None else merge(acc, p)
+    return acc
+
+
+def _fused_block(
+    op: Callable[..., Any],
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    beta: float,
+    gamma: float,
+    newest: int,
+    times: Tensor,
+) -> LsePartial | None:
+    """One kernel call over the rows ``k``, ``v`` with time indices ``times`` (only the last one is
+    read without forgetting); None where the op refuses its input."""
     # The kernel returns ln sum exp in q's dtype. With forgetting, the mask also carries -ln n: the
     # kernel then returns the log-MEAN-exp, of magnitude at most the largest |logit|, which keeps the
     # float32 shift precise; n goes into the terms. (Without forgetting, a mask would cost ~30%.)
-    n, last = seg.rows, int(seg.times[-1])
+    n, last = k.shape[0], int(times[-1])
     mask, scale_n = None, 1
     if gamma > 0:
-        mask = (age_bias(seg.times, last, gamma, q.dtype) - math.log(n)).view(1, 1, 1, -1)
+        mask = (age_bias(times, last, gamma, q.dtype) - math.log(n)).view(1, 1, 1, -1)
         scale_n = n
     try:
         out, lse = op(q[None, None], k[None, None], v[None, None], 0.0, False, attn_mask=mask, scale=beta)

@@ -3,6 +3,7 @@
 - :class:`Hopfield`: the association of state patterns with stored patterns (heads, projections,
   LayerNorms, updates in the association space, masks), and its :meth:`~Hopfield.energy`;
 - :class:`HopfieldPooling`: learned state patterns pool a bag of stored patterns (padded or ragged);
+- :class:`RepertoireClassifier`: DeepRC (immune repertoire classification) on :class:`HopfieldPooling`;
 - :class:`HopfieldLayer`: a learned memory of stored patterns (and targets) looked up by the input;
 - :class:`HopfieldEncoderLayer`, :class:`HopfieldDecoderLayer`: layers for ``nn.TransformerEncoder``
   and ``nn.TransformerDecoder`` (pre-LN or post-LN);
@@ -27,11 +28,13 @@ from hopfield.nn._hopfield import Hopfield
 from hopfield.nn._layer import HopfieldLayer
 from hopfield.nn._merge import ConvexMerge
 from hopfield.nn._pooling import HopfieldPooling
+from hopfield.nn._repertoire import CheckpointConfigError, RepertoireClassifier
 from hopfield.nn._transformer import HopfieldDecoderLayer, HopfieldEncoderLayer
 from hopfield.nn._vhnn import VHNN
 
 __all__ = [
     "VHNN",
+    "CheckpointConfigError",
     "ConvHNN2d",
     "ConvexMerge",
     "DeepHNN",
@@ -41,6 +44,7 @@ __all__ = [
     "HopfieldEncoderLayer",
     "HopfieldLayer",
     "HopfieldPooling",
+    "RepertoireClassifier",
     "functional",
     "load_hflayers_state_dict",
     "sphere_index",

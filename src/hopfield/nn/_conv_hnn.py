@@ -13,8 +13,15 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from hopfield._errors import input_error
-from hopfield._validate import check_bool, check_int, describe
-from hopfield.nn._hnn_base import check_input, init_patterns, log_parameter, make_parameter, size_arg
+from hopfield._validate import check_int, describe
+from hopfield.nn._hnn_base import (
+    bias_parameter,
+    check_input,
+    init_patterns,
+    log_parameter,
+    make_parameter,
+    size_arg,
+)
 from hopfield.nn._update import hopfield_update
 
 __all__ = ["ConvHNN2d", "conv_hnn2d", "conv_transpose_hnn2d"]
@@ -177,13 +184,7 @@ class ConvHNN2d(nn.Module):
         shape = (self.channels_out, self.channels_in, *self.kernel_size)
         init = init_patterns(patterns, "patterns", shape, dtype, device, generator)
         self.patterns = make_parameter(init, train_patterns, "train_patterns")
-        self.bias: nn.Parameter | None
-        if check_bool(bias, "bias"):
-            zeros = torch.zeros(self.channels_out, dtype=dtype, device=device)
-            self.bias = make_parameter(zeros, train_bias, "train_bias")
-        else:
-            check_bool(train_bias, "train_bias")
-            self.bias = None
+        self.bias = bias_parameter(bias, train_bias, (self.channels_out,), dtype, device)
 
     @property
     def beta(self) -> Tensor:

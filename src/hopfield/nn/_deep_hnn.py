@@ -5,9 +5,15 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from hopfield._validate import check_bool, check_int
 from hopfield.nn._hnn import deep_max, logit_loop
-from hopfield.nn._hnn_base import check_input, init_patterns, log_parameter, make_parameter, size_arg
+from hopfield.nn._hnn_base import (
+    bias_parameter,
+    check_input,
+    init_patterns,
+    log_parameter,
+    make_parameter,
+    set_sizes,
+)
 
 __all__ = ["DeepHNN"]
 
@@ -76,22 +82,17 @@ class DeepHNN(nn.Module):
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
-        self.channels = size_arg(channels, "channels")
-        self.features = size_arg(features, "features")
-        self.deep = size_arg(deep, "deep")
-        self.neurons = size_arg(neurons, "neurons")
-        self.iterations = check_int(iterations, "iterations", minimum=0)
+        self.channels: int
+        self.features: int
+        self.deep: int
+        self.neurons: int
+        self.iterations: int
+        set_sizes(self, iterations, channels=channels, features=features, deep=deep, neurons=neurons)
         self.log_beta = log_parameter(beta, "beta", (self.channels,), train_beta, "train_beta", dtype, device)
         shape = (self.channels, self.deep * self.features, self.neurons)
         init = init_patterns(patterns, "patterns", shape, dtype, device, generator)
         self.patterns = make_parameter(init, train_patterns, "train_patterns")
-        self.bias: nn.Parameter | None
-        if check_bool(bias, "bias"):
-            zeros = torch.zeros(self.channels, self.features, dtype=dtype, device=device)
-            self.bias = make_parameter(zeros, train_bias, "train_bias")
-        else:
-            check_bool(train_bias, "train_bias")
-            self.bias = None
+        self.bias = bias_parameter(bias, train_bias, (self.channels, self.features), dtype, device)
 
     @property
     def beta(self) -> Tensor:

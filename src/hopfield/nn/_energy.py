@@ -67,8 +67,17 @@ def association_energy(
     ``-beta^-1 ln(sum_i exp(beta s_i + a_i) / sum_i exp(a_i))`` replaces ``-lse + beta^-1 ln N`` and
     ``M`` runs over the patterns that take part; the masked update is still the concave-convex step of
     this energy, so it never increases (004 Theorem B1). ``-lse + beta^-1 ln N`` is computed as one
-    log-mean-exp, exact down to beta = 1e-6. The score matrix is built in chunks of state patterns.
+    log-mean-exp, exact down to beta = 1e-6; a beta below the dtype's smallest normal number is
+    computed in float64. The score matrix is built in chunks of state patterns.
     """
+    tiny = torch.finfo(states.dtype).tiny
+    if (
+        states.dtype != torch.float64
+        and float(beta.detach().min() if isinstance(beta, Tensor) else beta) < tiny
+    ):
+        # beta (s - m) would underflow to 0 and the log-mean-exp divide 0 by 0: float64, cast back
+        wide = beta.double() if isinstance(beta, Tensor) else beta
+        return association_energy(states.double(), keys.double(), wide, attn_mask).to(states.dtype)
     batch = broadcast_shapes(states.shape[:-2], keys.shape[:-2])
     length, n = states.shape[-2], keys.shape[-2]
     rows = max(1, CHUNK_ELEMENTS // max(1, math.prod(batch) * n))

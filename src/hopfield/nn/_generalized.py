@@ -5,9 +5,15 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from hopfield._validate import check_bool, check_int
 from hopfield.nn._hnn import deep_max, generalized_loop
-from hopfield.nn._hnn_base import check_input, init_patterns, make_parameter, size_arg
+from hopfield.nn._hnn_base import (
+    bias_parameter,
+    check_input,
+    init_patterns,
+    make_parameter,
+    set_sizes,
+    size_arg,
+)
 
 __all__ = ["GeneralizedHopfield"]
 
@@ -63,24 +69,19 @@ class GeneralizedHopfield(nn.Module):
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
-        self.channels = size_arg(channels, "channels")
-        self.features = size_arg(features, "features")
-        self.deep = size_arg(deep, "deep")
-        self.neurons = size_arg(neurons, "neurons")
-        self.iterations = check_int(iterations, "iterations", minimum=0)
+        self.channels: int
+        self.features: int
+        self.deep: int
+        self.neurons: int
+        self.iterations: int
+        set_sizes(self, iterations, channels=channels, features=features, deep=deep, neurons=neurons)
         p = self.deep * self.features
         self.rank = p if rank is None else size_arg(rank, "rank")
         enc = init_patterns(encoder, "encoder", (self.channels, p, self.neurons), dtype, device, generator)
         self.encoder = make_parameter(enc, train_encoder, "train_encoder")
         mat = init_patterns(matrix, "matrix", (self.channels, self.rank, p), dtype, device, generator)
         self.matrix = make_parameter(mat, train_matrix, "train_matrix")
-        self.bias: nn.Parameter | None
-        if check_bool(bias, "bias"):
-            zeros = torch.zeros(self.channels, self.features, dtype=dtype, device=device)
-            self.bias = make_parameter(zeros, train_bias, "train_bias")
-        else:
-            check_bool(train_bias, "train_bias")
-            self.bias = None
+        self.bias = bias_parameter(bias, train_bias, (self.channels, self.features), dtype, device)
 
     def loop_matrix(self) -> Tensor:
         """``A = M^T M``, ``(channels, P, P)``: symmetric and positive semi-definite."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -10,12 +11,42 @@ from torch import Tensor, nn
 from hopfield._errors import input_error
 from hopfield._validate import check_bool, check_int, check_positive, check_tensor, describe
 
-__all__ = ["check_input", "init_patterns", "log_parameter", "make_parameter", "size_arg"]
+__all__ = [
+    "bias_parameter",
+    "check_input",
+    "init_patterns",
+    "log_parameter",
+    "make_parameter",
+    "set_sizes",
+    "size_arg",
+]
 
 
 def size_arg(value: object, name: str) -> int:
     """A positive integer size (channels, features, neurons, ...)."""
     return check_int(value, name, minimum=1)
+
+
+def set_sizes(module: Any, iterations: object, **sizes: object) -> None:
+    """Check and set each positive size (``channels=...``, ``features=...``) and ``iterations >= 0`` on
+    ``module`` as attributes of the same names."""
+    for name, value in sizes.items():
+        setattr(module, name, size_arg(value, name))
+    module.iterations = check_int(iterations, "iterations", minimum=0)
+
+
+def bias_parameter(
+    bias: object,
+    trainable: object,
+    shape: tuple[int, ...],
+    dtype: torch.dtype | None,
+    device: torch.device | str | None,
+) -> nn.Parameter | None:
+    """A zero bias of ``shape``, trainable or frozen (``train_bias``), or None when ``bias`` is False."""
+    if check_bool(bias, "bias"):
+        return make_parameter(torch.zeros(shape, dtype=dtype, device=device), trainable, "train_bias")
+    check_bool(trainable, "train_bias")
+    return None
 
 
 def make_parameter(value: Tensor, trainable: object, name: str) -> nn.Parameter:

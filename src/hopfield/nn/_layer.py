@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
 from torch import Tensor, nn
 
-from hopfield._validate import check_bool, check_int, check_tensor
-from hopfield.nn._config import delegate
-from hopfield.nn._hopfield import Hopfield
+from hopfield._validate import check_bool, check_tensor
+from hopfield.nn._wrapper import HopfieldWrapper
 
 __all__ = ["HopfieldLayer"]
 
 
-class HopfieldLayer(nn.Module):
+class HopfieldLayer(HopfieldWrapper):
     """Hopfield lookup: the state patterns of the input associate with ``quantity`` learned stored
     patterns (``lookup_weights``), which are also the values unless ``lookup_weights_as_separated``
     gives separate learned targets (``target_weights``). A layer with a learned memory.
@@ -61,51 +59,15 @@ class HopfieldLayer(nn.Module):
         *,
         association: str = "softmax",
     ) -> None:
-        super().__init__()
-        self.hopfield = Hopfield(
-            input_size=input_size,
-            hidden_size=hidden_size,
-            output_size=output_size,
-            pattern_size=pattern_size,
-            num_heads=num_heads,
-            scaling=scaling,
-            update_steps_max=update_steps_max,
-            update_steps_eps=update_steps_eps,
-            normalize_stored_pattern=normalize_stored_pattern,
-            normalize_stored_pattern_affine=normalize_stored_pattern_affine,
-            normalize_state_pattern=normalize_state_pattern,
-            normalize_state_pattern_affine=normalize_state_pattern_affine,
-            normalize_pattern_projection=normalize_pattern_projection,
-            normalize_pattern_projection_affine=normalize_pattern_projection_affine,
-            normalize_hopfield_space=normalize_hopfield_space,
-            normalize_hopfield_space_affine=normalize_hopfield_space_affine,
-            stored_pattern_as_static=stored_pattern_as_static,
-            state_pattern_as_static=state_pattern_as_static,
-            pattern_projection_as_static=pattern_projection_as_static,
-            pattern_projection_as_connected=pattern_projection_as_connected,
-            stored_pattern_size=stored_pattern_size,
-            pattern_projection_size=pattern_projection_size,
-            batch_first=batch_first,
-            association_activation=association_activation,
-            dropout=dropout,
-            input_bias=input_bias,
-            concat_bias_pattern=concat_bias_pattern,
-            add_zero_association=add_zero_association,
-            disable_out_projection=disable_out_projection,
-            association=association,
-        )
-        self.quantity = check_int(quantity, "quantity")
+        super().__init__(locals())
         hop = self.hopfield
         size = int((hop.hidden_size if stored_pattern_as_static else hop.stored_pattern_dim) or input_size)
-        self.lookup_weights = nn.Parameter(
-            torch.empty(self.quantity, size), requires_grad=check_bool(trainable, "trainable")
-        )
+        self.lookup_weights = self.learned(size, trainable, "trainable")
         self.target_weights: nn.Parameter | None = None
         if check_bool(lookup_weights_as_separated, "lookup_weights_as_separated"):
             target = pattern_projection_size or size
-            self.target_weights = nn.Parameter(
-                torch.empty(self.quantity, target),
-                requires_grad=check_bool(lookup_targets_as_trainable, "lookup_targets_as_trainable"),
+            self.target_weights = self.learned(
+                target, lookup_targets_as_trainable, "lookup_targets_as_trainable"
             )
         self.reset_parameters()
 
@@ -115,17 +77,6 @@ class HopfieldLayer(nn.Module):
         nn.init.normal_(self.lookup_weights, mean=0.0, std=0.02)
         if self.target_weights is not None:
             nn.init.normal_(self.target_weights, mean=0.0, std=0.02)
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return super().__getattr__(name)
-        except AttributeError:
-            return delegate(self, name)  # the inner Hopfield's sizes and options, as hflayers
-
-    @property
-    def batch_first(self) -> bool:
-        """Inputs are ``(batch, L, features)`` (else ``(L, batch, features)``)."""
-        return self.hopfield.batch_first
 
     def _memory(self, x: Tensor) -> Tensor:
         """A learned ``(quantity, size)`` memory as one stored-pattern batch the input broadcasts against."""

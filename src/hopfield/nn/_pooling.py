@@ -4,23 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
 from torch import Tensor, nn
 
 from hopfield._errors import HopfieldTypeError, input_error
-from hopfield._validate import check_bool, check_int, check_tensor, describe
+from hopfield._validate import check_bool, check_tensor, describe
 from hopfield.nn._attention import per_head_beta, project_heads
-from hopfield.nn._config import attention_kwargs, delegate, split_patterns
-from hopfield.nn._hopfield import Hopfield
+from hopfield.nn._config import attention_kwargs, split_patterns
 from hopfield.nn._iteration import MAX_UPDATE_STEPS, iterate_rows
 from hopfield.nn._ragged import bag_index, ragged_update
+from hopfield.nn._wrapper import HopfieldWrapper
 
 __all__ = ["HopfieldPooling"]
 
 Bag = Tensor | tuple[Tensor, Tensor]
 
 
-class HopfieldPooling(nn.Module):
+class HopfieldPooling(HopfieldWrapper):
     """Hopfield pooling: ``quantity`` learned state patterns associate with the stored patterns of a
     bag (multiple-instance learning, attention pooling; 004's paper pools immune repertoires so).
 
@@ -31,7 +30,10 @@ class HopfieldPooling(nn.Module):
 
     For bags of different sizes, pass a ``stored_pattern_padding_mask`` ``(B, N)``, or the ragged form:
     the instances of all bags concatenated ``(T, d)`` with ``offsets`` ``(B + 1,)`` (no padding; the
-    bags' softmaxes merge chunk by chunk, see :mod:`hopfield.nn._ragged`).
+    bags' softmaxes merge chunk by chunk, see :mod:`hopfield.nn._ragged`). In the ragged form a
+    ``stored_pattern_bias`` ``(T,)`` may be added to each instance's association logits
+    ``beta q k_t^T`` (e.g. ``log`` of a multiplicity: instance ``t`` then weighs as ``exp(bias_t)``
+    copies of itself; :class:`~hopfield.nn.RepertoireClassifier` uses it for duplicate counts).
 
     The static configuration of 004's paper (DeepRC): ``HopfieldPooling(input_size=32,
     stored_pattern_as_static=True, state_pattern_as_static=True, pattern_projection_as_static=True,
@@ -83,62 +85,16 @@ class HopfieldPooling(nn.Module):
         *,
         association: str = "softmax",
     ) -> None:
-        super().__init__()
-        self.hopfield = Hopfield(
-            input_size=input_size,
-            hidden_size=hidden_size,
-            output_size=output_size,
-            pattern_size=pattern_size,
-            num_heads=num_heads,
-            scaling=scaling,
-            update_steps_max=update_steps_max,
-            update_steps_eps=update_steps_eps,
-            normalize_stored_pattern=normalize_stored_pattern,
-            normalize_stored_pattern_affine=normalize_stored_pattern_affine,
-            normalize_state_pattern=normalize_state_pattern,
-            normalize_state_pattern_affine=normalize_state_pattern_affine,
-            normalize_pattern_projection=normalize_pattern_projection,
-            normalize_pattern_projection_affine=normalize_pattern_projection_affine,
-            normalize_hopfield_space=normalize_hopfield_space,
-            normalize_hopfield_space_affine=normalize_hopfield_space_affine,
-            stored_pattern_as_static=stored_pattern_as_static,
-            state_pattern_as_static=state_pattern_as_static,
-            pattern_projection_as_static=pattern_projection_as_static,
-            pattern_projection_as_connected=pattern_projection_as_connected,
-            stored_pattern_size=stored_pattern_size,
-            pattern_projection_size=pattern_projection_size,
-            batch_first=batch_first,
-            association_activation=association_activation,
-            dropout=dropout,
-            input_bias=input_bias,
-            concat_bias_pattern=concat_bias_pattern,
-            add_zero_association=add_zero_association,
-            disable_out_projection=disable_out_projection,
-            association=association,
-        )
-        self.quantity = check_int(quantity, "quantity")
+        super().__init__(locals())
         size = self.hopfield.hidden_size if state_pattern_as_static else self.hopfield.input_size
         size = int(size or self.hopfield.input_size)  # type: ignore[arg-type]
-        self.pooling_weights = nn.Parameter(
-            torch.empty(self.quantity, size), requires_grad=check_bool(trainable, "trainable")
-        )
+        self.pooling_weights = self.learned(size, trainable, "trainable")
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """The layer's parameters as hflayers: pooling weights ~ N(0, 0.02^2)."""
         self.hopfield.reset_parameters()
         nn.init.normal_(self.pooling_weights, mean=0.0, std=0.02)
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return super().__getattr__(name)
-        except AttributeError:
-            return delegate(self, name)  # the inner Hopfield's sizes and options, as hflayers
-
-    @property
-    def batch_first(self) -> bool:
-        """Inputs are ``(batch, N, features)`` (else ``(N, batch, features)``)."""
-        return self.hopfield.batch_first
 
     def _split(self, input: Bag) -> tuple[Tensor, Tensor]:
         if isinstance(input, Tensor):
@@ -160,17 +116,22 @@ class HopfieldPooling(nn.Module):
         *,
         return_association: bool = False,
         offsets: Tensor | None = None,
+        stored_pattern_bias: Tensor | None = None,
     ) -> Any:
         """Pool: ``input`` is the stored patterns (also the values) or ``(stored, projection)``.
 
         Shapes (``batch_first``): ``(B, N, d)`` (2-d: one unbatched bag), or with ``offsets`` the ragged
         form ``(T, d)``. Returns ``(B, quantity * output_size)`` and, with ``return_association``, the
         association weights: ``(B, H, quantity, N')``, or per instance ``(T, H, quantity)`` when ragged.
+        ``stored_pattern_bias`` ``(T,)`` (ragged form only) is added to the association logits.
         """
         stored, projection = self._split(input)
         if offsets is not None:
-            return self._ragged(
-                stored, projection, offsets, check_bool(return_association, "return_association")
+            need = check_bool(return_association, "return_association")
+            return self._ragged(stored, projection, offsets, need, stored_pattern_bias)
+        if stored_pattern_bias is not None:
+            raise input_error(
+                "stored_pattern_bias", "None unless offsets (the ragged form) are given", "a bias"
             )
         check_tensor(stored, "stored_pattern", ranks=(2, 3), shape="(batch, N, features) or (N, features)")
         if stored.ndim == 2:
@@ -191,7 +152,9 @@ class HopfieldPooling(nn.Module):
         out = out.flatten(start_dim=-2)
         return (out, assoc) if return_association else out
 
-    def _ragged(self, stored: Tensor, projection: Tensor, offsets: Tensor, need: bool) -> Any:
+    def _ragged(
+        self, stored: Tensor, projection: Tensor, offsets: Tensor, need: bool, bias: Tensor | None
+    ) -> Any:
         hop = self.hopfield
         for x, name in ((stored, "stored_pattern"), (projection, "pattern_projection")):
             check_tensor(x, name, ranks=(2,), shape="(total_instances, features) with offsets")
@@ -206,6 +169,14 @@ class HopfieldPooling(nn.Module):
                 f"shape {tuple(projection.shape)}",
                 verb="have",
             )
+        if bias is not None:
+            check_tensor(bias, "stored_pattern_bias", ranks=(1,), shape="(total_instances,)")
+            if bias.shape[0] != stored.shape[0] or not bias.is_floating_point():
+                raise input_error(
+                    "stored_pattern_bias",
+                    f"{stored.shape[0]} floating values (one per instance)",
+                    f"shape {tuple(bias.shape)}, dtype {bias.dtype}",
+                )
         bag = bag_index(offsets, stored.shape[0])
         n_bags = offsets.numel() - 1
         stored_n, state_n, proj_n = split_patterns(hop, (stored, self.pooling_weights, projection))  # 2-d
@@ -215,10 +186,13 @@ class HopfieldPooling(nn.Module):
         k, v = pr.k[0], pr.v[0]  # (H|1, T, .)
         limit = MAX_UPDATE_STEPS if hop.update_steps_max is None else hop.update_steps_max
         q, _ = iterate_rows(
-            lambda xi: ragged_update(xi, k, k, beta, bag, n_bags)[0], pr.q, limit, hop.update_steps_eps
+            lambda xi: ragged_update(xi, k, k, beta, bag, n_bags, bias=bias)[0],
+            pr.q,
+            limit,
+            hop.update_steps_eps,
         )
         drop = hop.dropout if hop.training else 0.0
-        out, weights = ragged_update(q, k, v, beta, bag, n_bags, dropout_p=drop, need_weights=need)
+        out, weights = ragged_update(q, k, v, beta, bag, n_bags, dropout_p=drop, need_weights=need, bias=bias)
         out = out.transpose(1, 2).reshape(n_bags, self.quantity, -1)  # (B, Q, H dv)
         if hop.out_proj is not None:
             out = hop.out_proj(out)

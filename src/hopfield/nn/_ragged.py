@@ -63,6 +63,11 @@ def _beta_rows(beta: float | Tensor, heads: int) -> float | Tensor:
     )
 
 
+def _biased(s: Tensor, bias: Tensor | None, sl: slice, beta: float | Tensor) -> Tensor:
+    """Scores ``(H, C, Q)`` with ``bias / beta`` added per instance (so ``beta * s`` gains ``bias``)."""
+    return s if bias is None else s + bias[sl].to(s.dtype).view(1, -1, 1) / beta
+
+
 def _chunk_partial(
     s: Tensor, v: Tensor, bag: Tensor, n_bags: int, beta: float | Tensor, dropout_p: float
 ) -> LsePartial:
@@ -90,12 +95,15 @@ def ragged_update(
     dropout_p: float = 0.0,
     need_weights: bool = False,
     chunk_size: int | None = None,
+    bias: Tensor | None = None,
 ) -> tuple[Tensor, Tensor | None]:
-    """``softmax(beta q_b k^T) v`` over each bag's instances.
+    """``softmax(beta q_b k^T + bias) v`` over each bag's instances.
 
     q: ``(B|1, H, Q, d)`` states; k: ``(H|1, T, d)``; v: ``(H|1, T, dv)``; ``bag`` ``(T,)`` from
-    :func:`bag_index`; beta a number or one per head ``(H, 1)``. Returns ``(B, H, Q, dv)`` and, when
-    ``need_weights``, the weight of every instance ``(T, H, Q)`` (each bag's weights sum to 1).
+    :func:`bag_index`; beta a number or one per head ``(H, 1)``; ``bias`` ``(T,)`` (optional) is added
+    to every instance's logits (e.g. a log-multiplicity: instance ``t`` then counts ``exp(bias_t)``
+    times). Returns ``(B, H, Q, dv)`` and, when ``need_weights``, the weight of every instance
+    ``(T, H, Q)`` (each bag's weights sum to 1).
     """
     h = max(q.shape[1], k.shape[0], v.shape[0])
     nq, total = q.shape[2], k.shape[1]
@@ -104,7 +112,7 @@ def ragged_update(
     parts = []
     for start in range(0, total, c):
         sl = slice(start, start + c)
-        s = _scores(q, k[:, sl], bag[sl])
+        s = _biased(_scores(q, k[:, sl], bag[sl]), bias, sl, br)
         parts.append(_chunk_partial(s, v[:, sl].expand(h, -1, -1), bag[sl], n_bags, br, dropout_p))
     merged = merge_all(parts)
     out = merged.average().view(h, n_bags, nq, -1).transpose(0, 1)  # (B, H, Q, dv)
@@ -115,7 +123,7 @@ def ragged_update(
     weights = []
     for start in range(0, total, c):
         sl = slice(start, start + c)
-        s = _scores(q, k[:, sl], bag[sl])
+        s = _biased(_scores(q, k[:, sl], bag[sl]), bias, sl, br)
         idx = bag[sl].view(1, -1, 1).expand_as(s)
         weights.append(torch.exp(br * (s - m.gather(1, idx)) - log_l.gather(1, idx)))
     return out, torch.cat(weights, dim=1).permute(1, 0, 2)

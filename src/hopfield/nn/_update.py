@@ -96,6 +96,23 @@ def _check_mask(mask: object, length: int, n: int) -> Tensor | None:
     return mask
 
 
+#: Above this beta the kernel's unshifted scores ``beta q k^T`` may overflow: see :func:`_capped`.
+_BIG_BETA = 1e4
+
+
+def _capped(q: Tensor, k: Tensor, beta: float) -> Tensor:
+    """``q`` times ``beta / _BIG_BETA``, capped so that ``_BIG_BETA |q| |k|`` stays 16x inside the dtype's
+    range. The kernel scales unshifted scores, so a huge beta (1e300) overflowed to inf - inf = NaN; the
+    cap keeps every logit gap at least ``finfo.max / 16`` times its relative size, which underflows
+    ``exp`` exactly as the true beta does (the argmax; ties share), with tensor ops only (no graph break).
+    """
+    big = torch.finfo(q.dtype).max / 16
+    qn = torch.linalg.vector_norm(q.detach(), dim=-1).amax()
+    kn = torch.linalg.vector_norm(k.detach(), dim=-1).amax()
+    bound = (big / _BIG_BETA) / (qn * kn).clamp(min=torch.finfo(q.dtype).tiny)
+    return q * torch.clamp(bound, max=min(beta / _BIG_BETA, torch.finfo(q.dtype).max))
+
+
 def _pad_last(x: Tensor, size: int) -> Tensor:
     return x if x.shape[-1] == size else F.pad(x, (0, size - x.shape[-1]))
 
@@ -185,12 +202,14 @@ def hopfield_update(
     dropout_p = check_real(dropout_p, "dropout_p", low=0.0, high=1.0, high_open=True)
     beta = check_beta(beta, tuple(queries.shape[:-1]))
     splits = None if kv_splits is None else check_int(kv_splits, "kv_splits")
+    keys, values = keys.to(queries.dtype), values.to(queries.dtype)
     if isinstance(beta, Tensor):
         queries = queries * beta.to(queries.dtype).unsqueeze(-1)
         scale = 1.0
+    elif beta > _BIG_BETA:
+        queries, scale = _capped(queries, keys, beta), _BIG_BETA
     else:
         scale = beta
-    keys, values = keys.to(queries.dtype), values.to(queries.dtype)
     if mask is not None and mask.dtype != torch.bool:
         mask = mask.to(queries.dtype)
     batch = _broadcast(queries, keys, values, mask)

@@ -7,7 +7,7 @@ from torch import Tensor, nn
 
 from hopfield._validate import check_int, check_tensor
 from hopfield.nn._hnn import sphere_index, vhnn_step
-from hopfield.nn._hnn_base import check_input, init_patterns, log_parameter, make_parameter, size_arg
+from hopfield.nn._hnn_base import check_input, init_patterns, log_parameter, make_parameter, set_sizes
 
 __all__ = ["VHNN"]
 
@@ -76,10 +76,11 @@ class VHNN(nn.Module):
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
-        self.channels = size_arg(channels, "channels")
-        self.features = size_arg(features, "features")
-        self.neurons = size_arg(neurons, "neurons")
-        self.iterations = check_int(iterations, "iterations", minimum=0)
+        self.channels: int
+        self.features: int
+        self.neurons: int
+        self.iterations: int
+        set_sizes(self, iterations, channels=channels, features=features, neurons=neurons)
         c = (self.channels,)
         self.log_beta = log_parameter(beta, "beta", c, train_beta, "train_beta", dtype, device)
         self.log_eta = log_parameter(eta, "eta", c, train_eta, "train_eta", dtype, device)

@@ -11,6 +11,8 @@ The data layer of the DeepRC-style repertoire classifier (docs/repertoire.md):
   subsampling; :func:`collate_bags` concatenates ragged bags with offsets.
 - :func:`sequence_features`: one-hot amino acids + three position ramps, ``(n, 23, max_len)``.
 - :func:`simulate` / :func:`simulate_repertoires`: datasets with implanted motifs and known ground truth.
+- The model (:class:`hopfield.nn.RepertoireClassifier`): :func:`fit` (:class:`TrainConfig`), :func:`predict`,
+  :func:`save_model` / :func:`load_model`, and :class:`DeepRC` for :func:`cross_validate`.
 - Baselines on shared folds: :func:`kfold_splits`, :func:`roc_auc`, :func:`oracle_scores`,
   :class:`KmerLogistic`, :class:`BurdenTest`, :func:`cross_validate`.
 """
@@ -28,6 +30,7 @@ from hopfield.repertoire._batch import RepertoireBag, RepertoireBatch, collate_b
 from hopfield.repertoire._dataset import RepertoireDataset, read_manifest
 from hopfield.repertoire._errors import (
     AminoAcidError,
+    CheckpointConfigError,
     ColumnError,
     EmptyRepertoireError,
     MissingDependencyError,
@@ -40,10 +43,12 @@ from hopfield.repertoire._features import N_FEATURES, sequence_features, slice_s
 from hopfield.repertoire._kmers import kmer_windows, motif_matches
 from hopfield.repertoire._metadata import Metadata, read_metadata
 from hopfield.repertoire._motifs import Motif
+from hopfield.repertoire._predict import load_model, predict, predict_repertoires, save_model
 from hopfield.repertoire._prepare import PreparedWriter, prepare, write_prepared
 from hopfield.repertoire._read import read_repertoire
 from hopfield.repertoire._repertoire import Repertoire
 from hopfield.repertoire._simulate import Simulation, SimulationConfig, simulate, simulate_repertoires
+from hopfield.repertoire._train import DeepRC, TrainConfig, fit
 
 __all__ = [
     "AMINO_ACIDS",
@@ -52,8 +57,10 @@ __all__ = [
     "AminoAcidError",
     "Baseline",
     "BurdenTest",
+    "CheckpointConfigError",
     "ColumnError",
     "CrossValidation",
+    "DeepRC",
     "EmptyRepertoireError",
     "Fold",
     "KmerLogistic",
@@ -71,18 +78,24 @@ __all__ = [
     "RepertoireFileError",
     "Simulation",
     "SimulationConfig",
+    "TrainConfig",
     "collate_bags",
     "cross_validate",
+    "fit",
     "gather_sequences",
     "kfold_splits",
     "kmer_frequencies",
     "kmer_windows",
+    "load_model",
     "motif_matches",
+    "predict",
+    "predict_repertoires",
     "prepare",
     "read_manifest",
     "read_metadata",
     "read_repertoire",
     "roc_auc",
+    "save_model",
     "sequence_features",
     "simulate",
     "simulate_repertoires",

@@ -1,8 +1,8 @@
 """``hopfield repertoire VERB``: the command-line verbs of the repertoire package.
 
 :func:`add_parser` adds the ``repertoire`` command with one sub-command per verb (``simulate``,
-``prepare``); each verb is a pair ``_add_<verb>(verbs)`` / ``_<verb>(args) -> exit code``, so later verbs
-(``train``, ``predict``, ``explain``) are added the same way in this file. Library imports happen inside
+``prepare``; the model's ``train``, ``predict``, ``explain`` are in ``_cli_model.py``); each verb is a pair
+``_add_<verb>(verbs)`` / ``_<verb>(args) -> exit code``. Library imports happen inside
 the handlers, so building the parser stays cheap.
 """
 
@@ -184,11 +184,15 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     """Add ``repertoire`` and its verbs to the ``hopfield`` sub-parsers ``commands``; returns its parser."""
     r: argparse.ArgumentParser = commands.add_parser(
         "repertoire",
-        help="immune repertoires (DeepRC): simulate and prepare datasets",
-        description="Immune-repertoire classification data: simulate datasets with known ground truth and "
-        "prepare datasets for training (docs/repertoire.md).",
+        help="immune repertoires (DeepRC): simulate, prepare, train, predict, explain",
+        description="Immune-repertoire classification: simulate datasets with known ground truth, prepare "
+        "datasets, cross-validate the DeepRC model with baselines, score and explain new repertoires "
+        "(docs/repertoire.md).",
     )
     verbs = r.add_subparsers(dest="verb", required=True, metavar="VERB")
     _add_simulate(verbs)
     _add_prepare(verbs)
+    from hopfield.repertoire._cli_model import add_verbs
+
+    add_verbs(verbs)  # train, predict, explain
     return r

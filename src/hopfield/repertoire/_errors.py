@@ -12,6 +12,7 @@ from hopfield._errors import HopfieldInputError
 
 __all__ = [
     "AminoAcidError",
+    "CheckpointConfigError",
     "ColumnError",
     "EmptyRepertoireError",
     "MissingDependencyError",
@@ -58,6 +59,11 @@ class MissingRepertoireError(RepertoireFileError):
 
 class PreparedFormatError(RepertoireFileError):
     """A prepared dataset is missing, corrupt (size or checksum), or of an unknown format version."""
+
+
+class CheckpointConfigError(HopfieldInputError):
+    """A model checkpoint was written by a model (or a training run) of another configuration; the
+    message names the fields that differ."""
 
 
 class MissingDependencyError(ImportError):

@@ -52,27 +52,30 @@ def _airr() -> Any:
     return airr
 
 
+def _missing(fields: Sequence[str], what: str, named: str, path: str, argument: str) -> ColumnError:
+    return ColumnError(
+        f"has no {what}; its columns: {', '.join(fields)}",
+        path=path,
+        argument=argument,
+        expected=f"a column named {named}",
+        received=list(fields),
+    )
+
+
+def _require(fields: Sequence[str], wanted: str, path: str, argument: str) -> str:
+    if wanted not in fields:
+        raise _missing(fields, f"column {wanted!r}", repr(wanted), path, argument)
+    return wanted
+
+
 def _pick(fields: Sequence[str], wanted: str | None, defaults: Sequence[str], path: str) -> str:
     if wanted is not None:
-        if wanted not in fields:
-            raise ColumnError(
-                f"has no column {wanted!r}; its columns: {', '.join(fields)}",
-                path=path,
-                argument="sequence_column",
-                expected=f"a column named {wanted!r}",
-                received=list(fields),
-            )
-        return wanted
+        return _require(fields, wanted, path, "sequence_column")
     for name in defaults:
         if name in fields:
             return name
-    raise ColumnError(
-        f"has no sequence column (one of {', '.join(defaults)}); its columns: {', '.join(fields)}",
-        path=path,
-        argument="sequence_column",
-        expected=f"a column named one of {', '.join(defaults)}",
-        received=list(fields),
-    )
+    named = ", ".join(defaults)
+    raise _missing(fields, f"sequence column (one of {named})", f"one of {named}", path, "sequence_column")
 
 
 class _Columns:
@@ -194,14 +197,8 @@ def _read_plain_rows(
         )
     defaults = header[:1] if len(header) == 1 else PLAIN_SEQUENCE_COLUMNS
     col = _pick(header, sequence_column, defaults, path)
-    if count_column is not None and count_column not in header:
-        raise ColumnError(
-            f"has no column {count_column!r}; its columns: {', '.join(header)}",
-            path=path,
-            argument="count_column",
-            expected=f"a column named {count_column!r}",
-            received=list(header),
-        )
+    if count_column is not None:
+        _require(header, count_column, path, "count_column")
     i_seq = header.index(col)
     i_cnt = None if count_column is None else header.index(count_column)
     i_imp = header.index(implant_column) if implant_column in header else None

@@ -27,6 +27,9 @@ from hopfield.theory._capacity import (
     dense_capacity,
     dense_capacity_alpha,
     dimension_b6,
+    double_factorial,
+    poly_capacity_theory,
+    rate_function,
 )
 from hopfield.theory._fixed_points import FixedPointClass, classify_fixed_point
 from hopfield.theory._jacobian import JacobianBound, global_convergence_beta, jacobian_bound, jacobian_norm
@@ -51,6 +54,7 @@ __all__ = [
     "dense_capacity",
     "dense_capacity_alpha",
     "dimension_b6",
+    "double_factorial",
     "global_convergence_beta",
     "jacobian_bound",
     "jacobian_norm",
@@ -58,6 +62,8 @@ __all__ = [
     "min_dimension_b7",
     "one_step_bound",
     "pattern_spread",
+    "poly_capacity_theory",
+    "rate_function",
     "retrieval_error_bounds",
     "select_beta",
     "select_beta_from",

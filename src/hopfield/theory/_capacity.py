@@ -1,4 +1,5 @@
-"""Storage capacity: Theorems B5, B6 and B10 of 004, and the classical references of §B4.1.2.
+"""Storage capacity: Theorems B5, B6 and B10 of 004, the classical references of §B4.1.2 and the
+polynomial dense memory's signal-to-noise estimate (§B4.2, Krotov and Hopfield's ``alpha_n d^(n-1)``).
 
 Random patterns lie uniformly on the sphere of radius ``M = K sqrt(d - 1)``; with probability ``1 - p``
 at least ``N = sqrt(p) c^{(d-1)/4}`` of them are stored (Definition B4), for the base ``c`` below.
@@ -13,9 +14,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
 from hopfield._errors import input_error
-from hopfield._validate import check_positive, check_probability, check_real
+from hopfield._validate import check_int, check_positive, check_probability, check_real
 from hopfield.theory._numeric import check_count, exp_or_inf, u_roots, w0_exp
 
 __all__ = [
@@ -26,6 +28,9 @@ __all__ = [
     "dense_capacity",
     "dense_capacity_alpha",
     "dimension_b6",
+    "double_factorial",
+    "poly_capacity_theory",
+    "rate_function",
 ]
 
 #: The omega constant W_0(1) (004 eq. (343)).
@@ -190,9 +195,44 @@ def dense_capacity_alpha(rho: float) -> float:
     if a < 1e-3:  # the next term, a^8/56, is below 1e-19 of the first
         a2 = a * a
         return a2 * (0.5 + a2 * (1.0 / 12.0 + a2 / 30.0)) / 2.0
-    plus = (1.0 + a) * math.log1p(a)
+    return rate_function(a) / 2.0
+
+
+def rate_function(a: float) -> float:
+    """``I(a) = ((1 + a) ln(1 + a) + (1 - a) ln(1 - a)) / 2`` of Theorem B10 (004), ``a`` in [-1, 1].
+
+    The Cramér rate function of the mean of fair ±1 coins: ``P(x^T y >= a d) ~ exp(-d I(a))`` for
+    independent random ``x, y``; ``I(-a) = I(a)``, ``I(0) = 0``, ``I(1) = ln 2``.
+    """
+    a = abs(check_real(a, "a", low=-1.0, high=1.0))
     minus = 0.0 if a == 1.0 else (1.0 - a) * math.log1p(-a)
-    return (plus + minus) / 4.0
+    return 0.5 * ((1.0 + a) * math.log1p(a) + minus)
+
+
+def double_factorial(k: int) -> int:
+    """``k!! = k (k - 2) (k - 4) ...`` for an integer ``k >= -1`` (1 for ``k <= 0``)."""
+    k = check_int(k, "k", minimum=-1)
+    return math.prod(range(k, 0, -2)) if k > 0 else 1
+
+
+def poly_capacity_theory(n: int, d: int, error: float) -> float:
+    """Signal-to-noise estimate of the patterns stored by ``F(a) = a^n`` (004 §B4.2, eqs. (530)-(531))
+    at one-step bit error ``error`` in (0, 1/2); ``n >= 2``, ``d >= 1`` integers.
+
+    For a stored pattern the margin of a bit is ``2n d^(n-1)`` plus, from each of the ``P - 1`` other
+    patterns, a centred term of variance ``(2n)^2 (2n-3)!! d^(n-1)``; a Gaussian tail gives
+    ``P - 1 = d^(n-1) / ((2n - 3)!! z^2)`` with ``z = Phi^-1(1 - error)`` (``n = 2``: ``d / z^2``);
+    ``inf`` beyond the float range.
+    """
+    n, d = check_count(n, "n", minimum=2), check_count(d, "d")
+    error = check_real(error, "error", low=0.0, high=0.5, low_open=True, high_open=True)
+    z = NormalDist().inv_cdf(1 - error)
+    power: int = d ** (n - 1)
+    try:
+        return 1 + power / (double_factorial(2 * n - 3) * z * z)
+    except OverflowError:  # an int beyond the float range: from logarithms
+        log_df = math.lgamma(2 * n - 1) - (n - 1) * math.log(2.0) - math.lgamma(n)  # ln (2n-3)!!
+        return 1 + exp_or_inf((n - 1) * math.log(d) - log_df - 2 * math.log(z))
 
 
 def dense_capacity(d: int, rho: float = 0.0) -> float:
