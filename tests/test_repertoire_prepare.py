@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import tracemalloc
 
@@ -142,6 +143,34 @@ def test_reading_one_repertoire_does_not_load_the_others(tmp_path) -> None:
     one = bag.residues.numel() + 8 * bag.offsets.numel()
     assert total > 20e6 and peak < 4 * one + 2e6 and peak < total / 5
     assert isinstance(ds._open()["residues"], np.memmap)
+
+
+def _mapped_rss_kib(path) -> int:
+    """Resident KiB of this process's mappings of ``path`` (from /proc/self/smaps)."""
+    total, inside = 0, False
+    with open("/proc/self/smaps", encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    for line in lines:
+        head = line.split()
+        if head and "-" in head[0] and len(head) >= 5:  # a mapping's header line
+            inside = len(head) >= 6 and head[-1] == str(path)
+        elif inside and line.startswith("Rss:"):
+            total += int(head[1])
+    return total
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/smaps"), reason="needs Linux /proc/self/smaps")
+def test_reading_repertoires_leaves_no_mapped_pages_resident(tmp_path) -> None:
+    """After each item the mapped residue pages are dropped from the RSS (they stay in the page cache), so
+    an epoch's resident memory does not grow with the number of repertoires it reads."""
+    out = _prepared(tmp_path, 20, 20_000)
+    ds = RepertoireDataset(out, seed=0)
+    residues = (out / "residues.npy").resolve()
+    touched = np.asarray(ds._open()["residues"][:2_000_000]).sum()  # touch pages directly: they count
+    assert touched > 0 and _mapped_rss_kib(residues) > 100
+    for i in range(len(ds)):
+        ds[i]
+    assert _mapped_rss_kib(residues) == 0
 
 
 def test_prepare_memory_does_not_grow_with_the_number_of_repertoires(tmp_path) -> None:
