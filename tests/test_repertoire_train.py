@@ -207,3 +207,12 @@ def test_amp_is_ignored_on_the_cpu_and_progress_wraps_the_batches(small) -> None
     assert repr(h_amp) == repr(h_plain) and amp.conv.weight.dtype == torch.float32  # NaN AUC: one class
     torch.testing.assert_close(amp.conv.weight, plain.conv.weight, rtol=0, atol=0)
     assert seen == ["epoch 1", "epoch 2"]
+
+
+def test_config_seed_none_draws_and_records_a_seed() -> None:
+    """No implied seed: ``None`` draws a fresh one, kept in the config (checkpoints store it)."""
+    a, b = TrainConfig(), TrainConfig()
+    assert isinstance(a.seed, int) and isinstance(b.seed, int) and a.seed != b.seed
+    assert TrainConfig(seed=3).seed == 3 and TrainConfig(seed=3).rng_seed == 3
+    with pytest.raises(TypeError):
+        TrainConfig(30)  # type: ignore[misc]  # keyword-only

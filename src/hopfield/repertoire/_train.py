@@ -55,7 +55,7 @@ OPTIMIZERS.register("sgd")(
 Progress = Callable[..., Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TrainConfig:
     """Hyper-parameters of :func:`fit` (checkpoints store them; resuming needs the same, but ``epochs``).
 
@@ -80,7 +80,8 @@ class TrainConfig:
     patience:
         Stop after this many epochs without a better validation score (ROC AUC, ties broken by loss).
     seed:
-        Initialization, batch order and subsamples.
+        Initialization, batch order and subsamples. ``None`` (the default): a fresh random seed, drawn
+        once and kept in the config (and so in the checkpoints: resuming needs the same seed).
     device:
         ``"cpu"``, ``"cuda"``, ``"cuda:1"`` ...; ``amp`` runs the embedding under float16 autocast on CUDA
         (ignored on the CPU, which trains in the parameters' float32).
@@ -95,12 +96,18 @@ class TrainConfig:
     top_fraction: float = 0.1
     min_kept: int = 1000
     patience: int = 5
-    seed: int = 0
+    seed: int | None = None
     device: str = "cpu"
     amp: bool = False
     weight_decay: float = 0.0
     optimizer: str = "adam"
     model: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rng_seed(self) -> int:
+        """The seed in use (the given one, or the one drawn at construction)."""
+        assert self.seed is not None  # __post_init__ draws one
+        return self.seed
 
     def __post_init__(self) -> None:
         check_int(self.epochs, "epochs", 1)
@@ -111,7 +118,10 @@ class TrainConfig:
         check_real(self.top_fraction, "top_fraction", low=0.0, high=1.0, low_open=True)
         check_int(self.min_kept, "min_kept", 1)
         check_int(self.patience, "patience", 1)
-        check_int(self.seed, "seed", 0)
+        if self.seed is None:  # a fresh random seed, recorded so that the run can be repeated
+            object.__setattr__(self, "seed", int(np.random.SeedSequence().generate_state(1)[0]))
+        else:
+            check_int(self.seed, "seed", 0)
         check_bool(self.amp, "amp")
         OPTIMIZERS.get(self.optimizer)
         try:
@@ -230,7 +240,7 @@ def fit(
     amp = config.amp and device.type == "cuda"
     data = RepertoireDataset(dataset.path, max_sequences=config.subsample, seed=config.seed)
     model = _model.RepertoireClassifier(**config.model)
-    model.reset_parameters(torch.Generator().manual_seed(config.seed))
+    model.reset_parameters(torch.Generator().manual_seed(config.rng_seed))
     model.to(device)
     opt = OPTIMIZERS.get(config.optimizer)(model.parameters(), config.lr, config.weight_decay)
     scaler = torch.amp.GradScaler("cuda", enabled=amp)
@@ -256,7 +266,7 @@ def fit(
         data.set_epoch(epoch)
         model.train()
         total, seen = 0.0, 0
-        for b in wrap(_batches(train, config.batch_size, config.seed, epoch), desc=f"epoch {epoch + 1}"):
+        for b in wrap(_batches(train, config.batch_size, config.rng_seed, epoch), desc=f"epoch {epoch + 1}"):
             if len(b) < world:
                 raise input_error("batch_size", f"batches of at least {world} repertoires", len(b))
             batch = collate_bags([data[int(i)] for i in b[rank::world]]).to(device)
