@@ -113,3 +113,18 @@ def test_layer_forward_at_huge_scaling_is_finite() -> None:
     x = torch.randn(2, 4, 8, generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         assert torch.isfinite(hnn.Hopfield(input_size=8, num_heads=2, scaling=1e300)(x)).all()
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.float64])
+@pytest.mark.parametrize("beta", [1e-6, 1.0, 1e4, 1e6, 6e4])
+def test_tensor_beta_equals_the_scalar_beta_at_every_scale(dtype: torch.dtype, beta: float) -> None:
+    """A per-row beta tensor takes the scalar path's cap: finite, and the same answer (before: NaN or a
+    wrong answer in float16 at beta = 6e4 / 1e6, where ``beta q`` overflowed)."""
+    from hopfield.nn.functional import hopfield_update
+
+    g = torch.Generator().manual_seed(3)
+    q = torch.randn(2, 3, 8, generator=g).to(dtype)
+    k = torch.randn(2, 5, 8, generator=g).to(dtype)
+    out = hopfield_update(q, k, k, torch.full((2, 3), beta))
+    assert torch.isfinite(out).all()
+    assert_close(out, hopfield_update(q, k, k, beta), dtype)

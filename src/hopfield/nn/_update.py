@@ -113,6 +113,20 @@ def _capped(q: Tensor, k: Tensor, beta: float) -> Tensor:
     return q * torch.clamp(bound, max=min(beta / _BIG_BETA, torch.finfo(q.dtype).max))
 
 
+def _fold_beta(q: Tensor, k: Tensor, beta: Tensor) -> Tensor:
+    """``beta q`` for a tensor ``beta`` (one per row), each row capped as :func:`_capped` where its beta
+    exceeds ``_BIG_BETA`` (so that ``beta q`` and the scores stay finite in the dtype, e.g. beta = 1e6 in
+    float16); rows at ordinary beta are ``beta q`` exactly, and the gradient reaches ``beta`` there."""
+    b = beta.to(q.dtype).unsqueeze(-1)
+    big = torch.finfo(q.dtype).max / 16
+    acc = torch.float64 if q.dtype == torch.float64 else torch.float32  # norms without overflow
+    qn = torch.linalg.vector_norm(q.detach().to(acc), dim=-1, keepdim=True)
+    kn = torch.linalg.vector_norm(k.detach().to(acc), dim=-1).amax()
+    bound = (big / (qn * kn).clamp(min=torch.finfo(acc).tiny)).clamp(max=big).to(q.dtype)
+    capped = torch.minimum(b.detach().clamp(max=big), bound)
+    return q * torch.where(b.detach() > _BIG_BETA, capped, b)
+
+
 def _pad_last(x: Tensor, size: int) -> Tensor:
     return x if x.shape[-1] == size else F.pad(x, (0, size - x.shape[-1]))
 
@@ -204,8 +218,7 @@ def hopfield_update(
     splits = None if kv_splits is None else check_int(kv_splits, "kv_splits")
     keys, values = keys.to(queries.dtype), values.to(queries.dtype)
     if isinstance(beta, Tensor):
-        queries = queries * beta.to(queries.dtype).unsqueeze(-1)
-        scale = 1.0
+        queries, scale = _fold_beta(queries, keys, beta), 1.0
     elif beta > _BIG_BETA:
         queries, scale = _capped(queries, keys, beta), _BIG_BETA
     else:
