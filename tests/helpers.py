@@ -8,7 +8,8 @@ from hopfield._tolerances import tolerances
 
 #: Tolerances by dtype, from the library's one table (``hopfield._tolerances``).
 TOL = {
-    dt: {"rtol": tolerances(dt).rtol, "atol": tolerances(dt).atol} for dt in (torch.float32, torch.float64)
+    dt: {"rtol": tolerances(dt).rtol, "atol": tolerances(dt).atol}
+    for dt in (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 }
 
 
