@@ -69,6 +69,19 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def status_kib(field: str, default: int | None = None) -> int:
+    """A ``/proc/self/status`` field in KiB (``VmRSS``, ``VmHWM``, ``RssAnon``; Linux); ``default`` where the
+    field is missing (None: raise)."""
+    field = field.rstrip(":") + ":"
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1])
+    if default is None:
+        raise RuntimeError(f"/proc/self/status has no {field}")
+    return default
+
+
 def section(title: str, table: str, notes: str = "") -> str:
     """A markdown section with machine and command lines."""
     return f"## {title}\n\n- machine: {machine()}\n- command: `{command()}`\n\n{table}\n" + (

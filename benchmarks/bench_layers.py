@@ -34,7 +34,7 @@ from typing import Any
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import section
+from _common import section, status_kib
 
 ANCHORS = Path(__file__).resolve().parents[1].parent / "shared" / "anchors"
 ROWS = {  # name: (B, L, S, d, heads)
@@ -45,14 +45,6 @@ ROWS = {  # name: (B, L, S, d, heads)
 SMALL = {"self-8k": (1, 256, 256, 32, 4), "batch-2k": (2, 128, 128, 64, 8), "static": (64, 64, 2048, 16, 1)}
 IMPLS = {"self-8k": ("hopfield.nn", "hflayers", "MultiheadAttention"), "static": ("hopfield.nn", "bare SDPA")}
 IMPLS["batch-2k"] = IMPLS["self-8k"]
-
-
-def _rss_kib(field: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field):
-                return int(line.split()[1])
-    raise RuntimeError(field)
 
 
 def _mha_pair(d: int, heads: int) -> tuple[torch.nn.Module, Any]:
@@ -138,13 +130,13 @@ def child(row: str, impl: str, mode: str, small: bool, repeat: int) -> None:
         fn()  # warm-up at full size
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")
-        base = _rss_kib("VmRSS")
+        base = status_kib("VmRSS")
         times = []
         for _ in range(repeat):
             t0 = time.perf_counter()
             fn()
             times.append(time.perf_counter() - t0)
-        peak = (_rss_kib("VmHWM") - base) / 1024
+        peak = (status_kib("VmHWM") - base) / 1024
     print(json.dumps({"seconds": statistics.median(times), "extra_mib": peak}))
 
 

@@ -31,7 +31,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1] / "src"))
-from _common import median_time, section
+from _common import median_time, section, status_kib
 
 D, BETA, K = 64, 1.0, 10
 BLOCK = 1 << 16
@@ -48,18 +48,10 @@ def data(n: int, b: int) -> tuple[torch.Tensor, torch.Tensor]:
     return x, q
 
 
-def _rss_kib(field: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field):
-                return int(line.split()[1])
-    raise RuntimeError(field)
-
-
 def _reset_peak() -> int:
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")
-    return _rss_kib("VmRSS")
+    return status_kib("VmRSS")
 
 
 def build_store(path: Path, x: torch.Tensor) -> None:
@@ -80,7 +72,7 @@ def child(case: str, n: int, b: int, store: str) -> None:
     from hopfield import Memory
 
     if case == "idle":
-        print(json.dumps({"peak_rss_mib": _rss_kib("VmHWM") / 1024}))
+        print(json.dumps({"peak_rss_mib": status_kib("VmHWM") / 1024}))
         return
     if case == "limited-store":  # under a cgroup limit: no warm-up, the whole run's peak
         mem = Memory.open(store, readonly=True, verify=False)
@@ -88,7 +80,7 @@ def child(case: str, n: int, b: int, store: str) -> None:
         t0 = time.perf_counter()
         mem.retrieve(q)
         seconds = time.perf_counter() - t0
-        print(json.dumps({"seconds": seconds, "peak_rss_mib": _rss_kib("VmHWM") / 1024}))
+        print(json.dumps({"seconds": seconds, "peak_rss_mib": status_kib("VmHWM") / 1024}))
         return
     x, q = data(n, b)
     if case == "faiss":
@@ -108,7 +100,7 @@ def child(case: str, n: int, b: int, store: str) -> None:
     fn(q[:2])  # load the kernels
     base = _reset_peak()
     fn(q)  # the memory of a first full call
-    extra = (_rss_kib("VmHWM") - base) / 1024
+    extra = (status_kib("VmHWM") - base) / 1024
     t0 = time.perf_counter()
     fn(q)  # the time of a warm call
     seconds = time.perf_counter() - t0

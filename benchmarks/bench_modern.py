@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import median_time, min_time, section
+from _common import median_time, min_time, section, status_kib
 
 B, D, BETA = 1024, 64, 1.0 / 8.0
 BACKENDS = {
@@ -35,14 +35,6 @@ def _inputs(n: int) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.randn(B, D, generator=g), torch.randn(n, D, generator=g)
 
 
-def _rss_kib(field: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field):
-                return int(line.split()[1])
-    raise RuntimeError(field)
-
-
 def child(backend: str, n: int) -> None:
     """Print the peak extra memory (MiB) of one update, in a fresh process."""
     from hopfield.functional.modern import update
@@ -51,9 +43,9 @@ def child(backend: str, n: int) -> None:
     update(q[:2], x[:16], BETA, None, backend)  # load kernels with a tiny call
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")  # reset the high-water mark
-    base = _rss_kib("VmRSS")
+    base = status_kib("VmRSS")
     update(q, x, BETA, None, backend)
-    print((_rss_kib("VmHWM") - base) / 1024)
+    print((status_kib("VmHWM") - base) / 1024)
 
 
 def peak_extra_mib(backend: str, n: int) -> float:

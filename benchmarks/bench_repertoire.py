@@ -43,37 +43,29 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1] / "src"))
-from _common import section
+from _common import section, status_kib
 
 N_VAL = 4
 LIMIT_MIB = 2048
-
-
-def _status_kib(field: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field):
-                return int(line.split()[1])
-    return 0
 
 
 class _AnonPeak:
     """Samples ``RssAnon`` in a background thread; ``peak`` in KiB."""
 
     def __init__(self, every: float = 0.02) -> None:
-        self.peak = _status_kib("RssAnon:")
+        self.peak = status_kib("RssAnon", 0)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(every,), daemon=True)
         self._thread.start()
 
     def _run(self, every: float) -> None:
         while not self._stop.wait(every):
-            self.peak = max(self.peak, _status_kib("RssAnon:"))
+            self.peak = max(self.peak, status_kib("RssAnon", 0))
 
     def stop(self) -> int:
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, _status_kib("RssAnon:"))
+        self.peak = max(self.peak, status_kib("RssAnon", 0))
         return self.peak
 
 
@@ -107,7 +99,7 @@ def child(path: str, subsample: int, epochs: int, batch_size: int, threads: int 
     from hopfield.repertoire import RepertoireDataset, TrainConfig, fit, predict
 
     torch.optim.Adam([torch.zeros(1, requires_grad=True)])  # the first optimizer imports torch._dynamo
-    after_imports = _status_kib("VmRSS:")
+    after_imports = status_kib("VmRSS", 0)
     sampler = _AnonPeak()
     data = RepertoireDataset(path)
     pos, neg = np.flatnonzero(data.labels == 1), np.flatnonzero(data.labels == 0)
